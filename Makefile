@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# btrfsx: the btrfs of the running (or named) kernel, built as btrfsx.ko.
+#
+#   make [KVER=<release>|6.1|6.12|all]   build build/<kver>/btrfsx.ko
+#   make demo                            build, boot 6.1 in a VM, show it work
+#   make check                           every test; last line "N passed, N failed"
+#   make vm KVER=...                     a shell in a VM with btrfsx loaded
+#   make reload KVER=...                 rebuild, then rmmod + insmod here
+#   make install / uninstall / deb       DKMS (see README)
+#
+# Variables: KVER, BTRFSX_KSRC (kernel tree or tarball), BTRFSX_FORCE=1
+# (accept a source/headers version mismatch), JOBS.
+
+KVER ?=
+TOP := $(CURDIR)
+
+.PHONY: all module deps demo check check-unit check-host check-vm check-long \
+	vm reload clean install uninstall deb bench
+
+all: module
+
+module:
+	@$(TOP)/scripts/build $(KVER)
+
+deps:
+	@$(TOP)/scripts/deps all
+
+demo:
+	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/build 6.1
+	@$(TOP)/scripts/demo 6.1
+
+check:
+	@$(TOP)/scripts/deps all
+	@$(TOP)/tests/run
+
+check-long:
+	@$(TOP)/scripts/deps all
+	@BTRFSX_LONG=1 $(TOP)/tests/run
+
+vm:
+	@$(TOP)/scripts/build $(or $(KVER),6.1)
+	@$(TOP)/scripts/vm --kver $(or $(KVER),6.1) \
+		--ko $(TOP)/build/$$($(TOP)/scripts/kernels $(or $(KVER),6.1))/btrfsx.ko \
+		--disk 2G --disk 2G --shell
+
+reload:
+	@$(TOP)/scripts/build $(KVER)
+	@k=$$($(TOP)/scripts/kernels $(KVER)); \
+	if [ "$$k" != "$$(uname -r)" ]; then \
+		echo "btrfsx: reload works on the running kernel only ($$(uname -r)); use make vm KVER=$$k" >&2; exit 1; fi; \
+	if grep -q '^btrfsx ' /proc/modules; then rmmod btrfsx; fi; \
+	insmod $(TOP)/build/$$k/btrfsx.ko && echo "btrfsx: reloaded for $$k"
+
+clean:
+	rm -rf $(TOP)/build

@@ -1,0 +1,14 @@
+#!/bin/bash
+# Purpose: btrfsx's own kernel code is clean for checkpatch --strict.
+. "$(dirname "$0")/common.sh"
+cp=$(ls -d "$TOP"/build/src/*/scripts/checkpatch.pl 2>/dev/null | tail -1)
+[ -n "$cp" ] || _skip "no checkpatch.pl (it comes with the imported kernel source)"
+files=$(ls "$TOP"/src/*.c "$TOP"/include/btrfsx/*.h 2>/dev/null)
+out=$(perl "$cp" --no-tree --strict --terse --show-types \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $files 2>&1)
+if grep -qE ': (ERROR|WARNING|CHECK):' <<<"$out"; then
+	echo "$out" | grep -E ': (ERROR|WARNING|CHECK):' | head -20
+	_fail "checkpatch found problems"
+fi
+echo "# checked: $(echo $files | wc -w) files"
+exit 0

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Purpose: every refusal of the import pipeline names the problem and the fix.
+. "$(dirname "$0")/common.sh"
+k61=$(_kver 6.1)
+imp=$TOP/scripts/import
+
+_expect_error "missing headers" \
+	"no kernel headers for 9.9.9-none.*install linux-headers-9.9.9-none.*Kernels with headers:.*$k61" \
+	"$imp" 9.9.9-none "$TMP/out"
+
+mkdir -p "$TMP/nosrc"
+_expect_error "missing source" \
+	"install the package linux-source-6.1 " \
+	env BTRFSX_SRCDIR="$TMP/nosrc" "$imp" "$k61" "$TMP/out"
+
+_expect_error "BTRFSX_KSRC does not exist" "BTRFSX_KSRC=$TMP/nothere does not exist" \
+	env BTRFSX_KSRC="$TMP/nothere" "$imp" "$k61" "$TMP/out"
+
+mkdir -p "$TMP/notatree"
+_expect_error "BTRFSX_KSRC not a tree" "is not a kernel tree" \
+	env BTRFSX_KSRC="$TMP/notatree" "$imp" "$k61" "$TMP/out"
+
+# A kernel tree of another sublevel.
+fake=$TMP/linux-6.1.1
+mkdir -p "$fake/fs/btrfs" "$fake/include/trace/events"
+printf 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 1\nEXTRAVERSION =\n' >"$fake/Makefile"
+echo '/* not btrfs */' >"$fake/fs/btrfs/ctree.c"
+echo '/* not btrfs */' >"$fake/fs/btrfs/super.c"
+echo '/* not btrfs */' >"$fake/include/trace/events/btrfs.h"
+_expect_error "version mismatch" \
+	"is Linux 6.1.1 but the headers of $k61 are 6\.1\.[0-9]+.*BTRFSX_FORCE=1" \
+	env BTRFSX_KSRC="$fake" "$imp" "$k61" "$TMP/out"
+# Forced, it gets past the version check and stops at the first patch.
+_expect_error "forced mismatch" "0001-.*does not apply to Linux 6.1.1" \
+	env BTRFSX_KSRC="$fake" BTRFSX_FORCE=1 "$imp" "$k61" "$TMP/out"
+
+# Headers of a series btrfsx has no patches for.
+kb=$TMP/kbuild-5.10
+mkdir -p "$kb"
+printf 'kernelversion:\n\t@echo 5.10.209\n' >"$kb/Makefile"
+_expect_error "unsupported series" "is a 5.10 kernel; supported series: 6.1 6.12" \
+	env BTRFSX_KBUILD="$kb" "$imp" 5.10.0-fake "$TMP/out"
+
+_expect_error "unknown KVER spec" "no installed kernel headers of series 4.19" \
+	"$TOP/scripts/kernels" 4.19
+exit 0

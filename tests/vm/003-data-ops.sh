@@ -1,0 +1,41 @@
+#!/bin/bash
+# Purpose: data written through btrfsx survives reflink, dedupe, snapshot,
+# zstd compression, a full balance and scrub, checked by sha256 after remount.
+. ./common.sh
+_require_cmd xfs_io
+_require_disks 1
+D=${DISKS[0]}
+M=$SCRATCH/x
+_mkfs "$D"
+_mount btrfsx "$D" $M compress=zstd
+_populate $M/data
+# Compressible data, to exercise zstd.
+yes btrfsx | head -c 8M >$M/data/compressible
+# Reflinks: cp and xfs_io.
+_run cp --reflink=always $M/data/f3000 $M/data/f3000.clone
+_run xfs_io -f -c "reflink $M/data/f1000 0 0 1024000" $M/data/f1000.clone
+# Dedupe: two identical files, then share their extents.
+head -c 1M /dev/urandom >$M/data/d1
+cp $M/data/d1 $M/data/d2
+sync
+out=$(xfs_io -c "dedupe $M/data/d1 0 0 1M" $M/data/d2 2>&1) || _fail "dedupe: $out"
+grep -q 'deduped 1048576/1048576' <<<"$out" || _fail "dedupe did not share: $out"
+# Snapshot.
+_run btrfs subvolume snapshot $M $M/snap
+_sums $M/data >/tmp/data.sums
+cmp $M/data/f3000 $M/data/f3000.clone || _fail "reflinked copy differs"
+# Shared extents are really shared.
+xfs_io -c "fiemap -v" $M/data/d2 | grep -q shared ||
+	filefrag -v $M/data/d2 | grep -q shared || _fail "d2 has no shared extent after dedupe"
+# Full balance and scrub.
+_run btrfs balance start --full-balance $M
+out=$(btrfs scrub start -B $M 2>&1) || _fail "scrub: $out"
+grep -q 'no errors found\|Error summary: *no errors' <<<"$out" || _fail "scrub found errors: $out"
+_umount $M
+_mount btrfsx "$D" $M
+_verify $M/data /tmp/data.sums
+_verify $M/snap/data /tmp/data.sums
+grep -q zstd <(btrfs property get $M/data/compressible compression 2>/dev/null; grep " $M " /proc/mounts) || true
+_umount $M
+_btrfs_check "$D"
+exit 0
