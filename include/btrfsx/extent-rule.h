@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The btrfsx extent rule: a data extent's reference count changes only under
+ * a lock on the extent's DISK range [disk_bytenr, disk_bytenr + len) from the
+ * range-lock manager.  Clone and dedupe hold it shared from reading a source
+ * file extent item until the new reference is queued; relocation holds it
+ * exclusive while it moves references from the old to the new location.
+ * See docs/locking.md.
+ *
+ * This header is what the patched btrfs code calls; it knows nothing about
+ * btrfs structures, so it stays the same for every kernel series.
+ */
+#ifndef BTRFSX_EXTENT_RULE_H
+#define BTRFSX_EXTENT_RULE_H
+
+#include <linux/bug.h>
+#include <linux/kobject.h>
+#include <linux/types.h>
+#include "btrfsx/range-lock.h"
+
+/* btrfsx's per-filesystem state, hung off struct btrfs_fs_info. */
+struct btrfsx_fs {
+	struct btrfsx_range_domain disk;	/* logical disk bytes */
+	struct btrfsx_range_stats __percpu *stats;
+	struct kobject *kobj;			/* <fsid>/range_locks */
+};
+
+struct btrfsx_fs *btrfsx_fs_alloc(void);
+void btrfsx_fs_free(struct btrfsx_fs *fs);
+int btrfsx_fs_sysfs_add(struct btrfsx_fs *fs, struct kobject *fsid_kobj);
+void btrfsx_fs_sysfs_remove(struct btrfsx_fs *fs);
+
+/* Lock the DISK range of the data extent at @bytenr, @len bytes long. */
+int btrfsx_extent_lock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
+		       enum btrfsx_range_mode mode,
+		       enum btrfsx_range_caller caller,
+		       struct btrfsx_range_req *req);
+bool btrfsx_extent_trylock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
+			   enum btrfsx_range_mode mode,
+			   enum btrfsx_range_caller caller,
+			   struct btrfsx_range_req *req);
+void btrfsx_extent_unlock(struct btrfsx_range_req *req);
+/* Does @req hold [@bytenr, @bytenr + @len) of @fs's DISK domain? */
+bool btrfsx_extent_held(struct btrfsx_fs *fs,
+			const struct btrfsx_range_req *req,
+			u64 bytenr, u64 len, bool excl);
+
+/*
+ * The assertion at the call that queues a data reference: with the rule on,
+ * a reference queued by clone, dedupe or relocation without the extent's
+ * DISK lock is a bug of the caller.  Debug builds stop right there, with the
+ * guilty stack, instead of a transaction abort much later.
+ */
+#ifdef BTRFSX_DEBUG
+#define btrfsx_assert_extent_held(fs, req, bytenr, len, excl)		\
+	WARN_ON_ONCE(btrfsx_rule_enabled() &&				\
+		     !btrfsx_extent_held(fs, req, bytenr, len, excl))
+#else
+#define btrfsx_assert_extent_held(fs, req, bytenr, len, excl)		\
+	do {								\
+		(void)(fs);						\
+		(void)(req);						\
+	} while (0)
+#endif
+
+/*
+ * Experiment switches, debug builds only (module parameters of btrfsx.ko,
+ * see docs/locking.md): they exist to show that the rule alone closes the
+ * reflink-vs-relocation race.  Release builds have the rule and the upstream
+ * protection always on and no delay.
+ */
+#ifdef BTRFSX_DEBUG
+bool btrfsx_rule_enabled(void);
+bool btrfsx_upstream_protection(void);
+void btrfsx_debug_clone_delay(void);
+#else
+static inline bool btrfsx_rule_enabled(void)
+{
+	return true;
+}
+
+static inline bool btrfsx_upstream_protection(void)
+{
+	return true;
+}
+
+static inline void btrfsx_debug_clone_delay(void)
+{
+}
+#endif
+
+#endif

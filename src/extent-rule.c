@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The btrfsx extent rule (include/btrfsx/extent-rule.h): per-filesystem DISK
+ * lock domain, its statistics in sysfs, and the debug-only experiment knobs.
+ */
+
+#include <linux/delay.h>
+#include <linux/kobject.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include "btrfsx/extent-rule.h"
+
+struct btrfsx_fs *btrfsx_fs_alloc(void)
+{
+	struct btrfsx_fs *fs;
+	int ret;
+
+	fs = kzalloc(sizeof(*fs), GFP_KERNEL);
+	if (!fs)
+		return NULL;
+	fs->stats = btrfsx_range_stats_alloc();
+	if (!fs->stats)
+		goto free;
+	ret = btrfsx_range_domain_init_disk(&fs->disk, BTRFSX_RANGE_DISK_SHIFT,
+					    BTRFSX_RANGE_DISK_SHARDS,
+					    fs->stats);
+	if (ret)
+		goto free_stats;
+	return fs;
+
+free_stats:
+	btrfsx_range_stats_free(fs->stats);
+free:
+	kfree(fs);
+	return NULL;
+}
+
+void btrfsx_fs_free(struct btrfsx_fs *fs)
+{
+	if (!fs)
+		return;
+	WARN_ON(fs->kobj);
+	btrfsx_range_domain_destroy(&fs->disk);
+	btrfsx_range_stats_free(fs->stats);
+	kfree(fs);
+}
+
+/* /sys/fs/btrfsx/<fsid>/range_locks/ */
+
+struct btrfsx_fs_kobj {
+	struct kobject kobj;
+	struct btrfsx_fs *fs;
+};
+
+static void btrfsx_fs_kobj_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct btrfsx_fs_kobj, kobj));
+}
+
+static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct btrfsx_fs_kobj *k = container_of(kobj, struct btrfsx_fs_kobj,
+						kobj);
+
+	return btrfsx_range_stats_format(k->fs->stats, buf, PAGE_SIZE);
+}
+
+static struct kobj_attribute stats_attr = __ATTR(stats, 0400, stats_show,
+						 NULL);
+
+static struct attribute *btrfsx_fs_attrs[] = {
+	&stats_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(btrfsx_fs);
+
+static const struct kobj_type btrfsx_fs_ktype = {
+	.sysfs_ops = &kobj_sysfs_ops,
+	.release = btrfsx_fs_kobj_release,
+	.default_groups = btrfsx_fs_groups,
+};
+
+int btrfsx_fs_sysfs_add(struct btrfsx_fs *fs, struct kobject *fsid_kobj)
+{
+	struct btrfsx_fs_kobj *k;
+	int ret;
+
+	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return -ENOMEM;
+	k->fs = fs;
+	ret = kobject_init_and_add(&k->kobj, &btrfsx_fs_ktype, fsid_kobj,
+				   "range_locks");
+	if (ret) {
+		kobject_put(&k->kobj);
+		return ret;
+	}
+	fs->kobj = &k->kobj;
+	return 0;
+}
+
+void btrfsx_fs_sysfs_remove(struct btrfsx_fs *fs)
+{
+	if (!fs || !fs->kobj)
+		return;
+	kobject_del(fs->kobj);
+	kobject_put(fs->kobj);
+	fs->kobj = NULL;
+}
+
+/* The rule */
+
+int btrfsx_extent_lock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
+		       enum btrfsx_range_mode mode,
+		       enum btrfsx_range_caller caller,
+		       struct btrfsx_range_req *req)
+{
+	return btrfsx_range_lock(&fs->disk, bytenr, bytenr + len - 1, mode,
+				 caller, req);
+}
+
+bool btrfsx_extent_trylock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
+			   enum btrfsx_range_mode mode,
+			   enum btrfsx_range_caller caller,
+			   struct btrfsx_range_req *req)
+{
+	return btrfsx_range_trylock(&fs->disk, bytenr, bytenr + len - 1, mode,
+				    caller, req);
+}
+
+void btrfsx_extent_unlock(struct btrfsx_range_req *req)
+{
+	btrfsx_range_unlock(req);
+}
+
+bool btrfsx_extent_held(struct btrfsx_fs *fs,
+			const struct btrfsx_range_req *req,
+			u64 bytenr, u64 len, bool excl)
+{
+	if (!req || !btrfsx_range_req_held(req) || req->dom != &fs->disk)
+		return false;
+	if (excl && req->mode != BTRFSX_RANGE_EXCL)
+		return false;
+	return req->start <= bytenr && bytenr + len - 1 <= req->end;
+}
+
+#ifdef BTRFSX_DEBUG
+static bool debug_disk_rule = true;
+module_param(debug_disk_rule, bool, 0644);
+MODULE_PARM_DESC(debug_disk_rule,
+		 "debug: enforce the DISK extent rule (default Y)");
+
+static bool debug_upstream_protection = true;
+module_param(debug_upstream_protection, bool, 0644);
+MODULE_PARM_DESC(debug_upstream_protection,
+		 "debug: keep upstream's reflink/relocation protection (6.1: clone locks the source range; 6.12: relocation try-locks i_mmap_lock) (default Y)");
+
+static unsigned int debug_clone_delay_ms;
+module_param(debug_clone_delay_ms, uint, 0644);
+MODULE_PARM_DESC(debug_clone_delay_ms,
+		 "debug: sleep this long between reading a source extent item and queueing its new reference in clone/dedupe (default 0)");
+
+bool btrfsx_rule_enabled(void)
+{
+	return READ_ONCE(debug_disk_rule);
+}
+
+bool btrfsx_upstream_protection(void)
+{
+	return READ_ONCE(debug_upstream_protection);
+}
+
+void btrfsx_debug_clone_delay(void)
+{
+	unsigned int ms = READ_ONCE(debug_clone_delay_ms);
+
+	if (ms)
+		msleep(ms);
+}
+#endif

@@ -1,0 +1,900 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * btrfsx extent-range lock manager.
+ *
+ * A request is one node in an interval tree per shard it touches (FILE
+ * domains have a single tree).  When a node is queued it counts the nodes
+ * already in its tree that overlap it and conflict with it; a request is
+ * granted once the sum of those counts over its nodes drops to zero.  Every
+ * node that goes away (or shrinks) decrements exactly the later nodes that
+ * counted it, so a request waits for all earlier conflicting requests and
+ * for nothing else: strict FIFO between overlapping conflicting requests.
+ *
+ * See docs/locking.md for the rules callers follow.
+ */
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/bug.h>
+#include <linux/completion.h>
+#include <linux/errno.h>
+#include <linux/interval_tree_generic.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <btrfsx/range-lock.h>
+
+#define CREATE_TRACE_POINTS
+#include <btrfsx/range-lock-trace.h>
+
+enum {
+	RL_IDLE,
+	RL_WAITING,
+	RL_HELD,
+};
+
+#define RL_START(n)	((n)->start)
+#define RL_LAST(n)	((n)->last)
+
+INTERVAL_TREE_DEFINE(struct btrfsx_range_node, rb, u64, subtree_last,
+		     RL_START, RL_LAST, static, rl_it)
+
+/* What a partially released request keeps: zero, one or two pieces. */
+struct rl_keep {
+	u64 start[2];
+	u64 end[2];
+	unsigned int nr;
+};
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/* One lockdep class per domain class: lockdep sees "a FILE range lock". */
+static struct lock_class_key rl_keys[BTRFSX_RANGE_NR_CLASSES];
+static struct lockdep_map rl_dep_map[BTRFSX_RANGE_NR_CLASSES] = {
+	[BTRFSX_RANGE_FILE] = STATIC_LOCKDEP_MAP_INIT("btrfsx_range_file",
+			&rl_keys[BTRFSX_RANGE_FILE]),
+	[BTRFSX_RANGE_DISK] = STATIC_LOCKDEP_MAP_INIT("btrfsx_range_disk",
+			&rl_keys[BTRFSX_RANGE_DISK]),
+};
+
+static void rl_dep_acquire(struct btrfsx_range_req *req, int trylock,
+			   unsigned long ip)
+{
+	struct lockdep_map *map = &rl_dep_map[req->dom->class];
+
+	if (req->mode == BTRFSX_RANGE_SHARED)
+		lock_acquire_shared(map, 0, trylock, NULL, ip);
+	else
+		lock_acquire_exclusive(map, 0, trylock, NULL, ip);
+	req->lockdep = true;
+}
+
+static void rl_dep_release(struct btrfsx_range_req *req, unsigned long ip)
+{
+	if (!req->lockdep)
+		return;
+	lock_release(&rl_dep_map[req->dom->class], ip);
+	req->lockdep = false;
+}
+#else
+static inline void rl_dep_acquire(struct btrfsx_range_req *req, int trylock,
+				  unsigned long ip)
+{
+}
+
+static inline void rl_dep_release(struct btrfsx_range_req *req,
+				  unsigned long ip)
+{
+}
+#endif
+
+/* Statistics */
+
+static const char * const rl_class_names[BTRFSX_RANGE_NR_CLASSES] = {
+	[BTRFSX_RANGE_FILE] = "file",
+	[BTRFSX_RANGE_DISK] = "disk",
+};
+
+static const char * const rl_caller_names[BTRFSX_RANGE_NR_CALLERS] = {
+	[BTRFSX_RANGE_CLONE] = "clone",
+	[BTRFSX_RANGE_DEDUPE] = "dedupe",
+	[BTRFSX_RANGE_RELOCATION] = "relocation",
+	[BTRFSX_RANGE_DELAYED_REF] = "delayed_ref",
+	[BTRFSX_RANGE_OTHER] = "other",
+};
+
+struct btrfsx_range_stats __percpu *btrfsx_range_stats_alloc(void)
+{
+	return alloc_percpu(struct btrfsx_range_stats);
+}
+
+void btrfsx_range_stats_free(struct btrfsx_range_stats __percpu *stats)
+{
+	free_percpu(stats);
+}
+
+static unsigned int rl_hist_bucket(u64 ns)
+{
+	return min_t(unsigned int, fls64(ns), BTRFSX_RANGE_HIST_BUCKETS - 1);
+}
+
+static void rl_account(const struct btrfsx_range_req *req, bool contended,
+		       u64 wait_ns)
+{
+	struct btrfsx_range_stats __percpu *st = req->dom->stats;
+	unsigned int class = req->dom->class;
+	unsigned int caller = req->caller;
+	unsigned int b;
+
+	if (!st)
+		return;
+	this_cpu_inc(st->c[class][caller].acquired);
+	if (!contended)
+		return;
+	b = rl_hist_bucket(wait_ns);
+	this_cpu_inc(st->c[class][caller].contended);
+	this_cpu_inc(st->c[class][caller].wait_hist[b]);
+}
+
+static void rl_account_trylock_failed(const struct btrfsx_range_req *req)
+{
+	struct btrfsx_range_stats __percpu *st = req->dom->stats;
+
+	if (st)
+		this_cpu_inc(st->c[req->dom->class][req->caller].trylock_failed);
+}
+
+void btrfsx_range_stats_sum(struct btrfsx_range_stats __percpu *stats,
+			    enum btrfsx_range_class class,
+			    enum btrfsx_range_caller caller,
+			    struct btrfsx_range_cpu_stats *sum)
+{
+	unsigned int b;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!stats)
+		return;
+	for_each_possible_cpu(cpu) {
+		const struct btrfsx_range_cpu_stats *c =
+			&per_cpu_ptr(stats, cpu)->c[class][caller];
+
+		sum->acquired += READ_ONCE(c->acquired);
+		sum->contended += READ_ONCE(c->contended);
+		sum->trylock_failed += READ_ONCE(c->trylock_failed);
+		for (b = 0; b < BTRFSX_RANGE_HIST_BUCKETS; b++)
+			sum->wait_hist[b] += READ_ONCE(c->wait_hist[b]);
+	}
+}
+
+/*
+ * One header line, then one line per (class, caller):
+ *   <class> <caller> <acquired> <contended> <trylock_failed> [b:n ...]
+ * where each b:n says n contended waits took w ns with fls64(w) == b, that is
+ * 2^(b-1) <= w < 2^b (the last bucket also holds everything longer).
+ */
+int btrfsx_range_stats_format(struct btrfsx_range_stats __percpu *stats,
+			      char *buf, size_t size)
+{
+	struct btrfsx_range_cpu_stats sum;
+	unsigned int class, caller, b;
+	int len;
+
+	len = scnprintf(buf, size,
+			"# class caller acquired contended trylock_failed wait_log2_ns:count...\n");
+	for (class = 0; class < BTRFSX_RANGE_NR_CLASSES; class++) {
+		for (caller = 0; caller < BTRFSX_RANGE_NR_CALLERS; caller++) {
+			btrfsx_range_stats_sum(stats, class, caller, &sum);
+			len += scnprintf(buf + len, size - len,
+					 "%s %s %llu %llu %llu",
+					 rl_class_names[class],
+					 rl_caller_names[caller],
+					 sum.acquired, sum.contended,
+					 sum.trylock_failed);
+			for (b = 0; b < BTRFSX_RANGE_HIST_BUCKETS; b++) {
+				if (!sum.wait_hist[b])
+					continue;
+				len += scnprintf(buf + len, size - len,
+						 " %u:%llu", b, sum.wait_hist[b]);
+			}
+			len += scnprintf(buf + len, size - len, "\n");
+		}
+	}
+	return len;
+}
+
+/* Domains and shards */
+
+static void rl_tree_init(struct btrfsx_range_tree *tree)
+{
+	spin_lock_init(&tree->lock);
+	tree->root = RB_ROOT_CACHED;
+	tree->seq = 0;
+}
+
+static struct btrfsx_range_tree *rl_tree(struct btrfsx_range_domain *dom,
+					 unsigned int shard)
+{
+	return dom->shards ? &dom->shards[shard].tree : &dom->tree;
+}
+
+void btrfsx_range_domain_init_file(struct btrfsx_range_domain *dom, u64 ino,
+				   struct btrfsx_range_stats __percpu *stats)
+{
+	dom->shards = NULL;
+	dom->stats = stats;
+	dom->key = ino;
+	dom->shard_shift = 0;
+	dom->shard_mask = 0;
+	dom->class = BTRFSX_RANGE_FILE;
+	spin_lock_init(&dom->wide_lock);
+	rl_tree_init(&dom->tree);
+}
+
+int btrfsx_range_domain_init_disk(struct btrfsx_range_domain *dom,
+				  unsigned int shard_shift,
+				  unsigned int nr_shards,
+				  struct btrfsx_range_stats __percpu *stats)
+{
+	unsigned int i;
+
+	if (!is_power_of_2(nr_shards) || nr_shards > BTRFSX_RANGE_MAX_SHARDS ||
+	    shard_shift >= 64)
+		return -EINVAL;
+	dom->shards = kcalloc(nr_shards, sizeof(*dom->shards), GFP_KERNEL);
+	if (!dom->shards)
+		return -ENOMEM;
+	for (i = 0; i < nr_shards; i++)
+		rl_tree_init(&dom->shards[i].tree);
+	dom->stats = stats;
+	dom->key = 0;
+	dom->shard_shift = shard_shift;
+	dom->shard_mask = nr_shards - 1;
+	dom->class = BTRFSX_RANGE_DISK;
+	spin_lock_init(&dom->wide_lock);
+	rl_tree_init(&dom->tree);
+	return 0;
+}
+
+void btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom)
+{
+	unsigned int i;
+
+	for (i = 0; i <= dom->shard_mask; i++)
+		WARN_ON_ONCE(!RB_EMPTY_ROOT(&rl_tree(dom, i)->root.rb_root));
+	kfree(dom->shards);
+	dom->shards = NULL;
+}
+
+static unsigned int rl_shard_of(const struct btrfsx_range_domain *dom, u64 pos)
+{
+	return (pos >> dom->shard_shift) & dom->shard_mask;
+}
+
+static bool rl_one_shard(const struct btrfsx_range_domain *dom, u64 start,
+			 u64 end)
+{
+	return !dom->shard_mask ||
+	       (start >> dom->shard_shift) == (end >> dom->shard_shift);
+}
+
+/* Shard s holds the chunks c with (c & mask) == s; is one in [start, end]? */
+static bool rl_in_shard(const struct btrfsx_range_domain *dom, u64 start,
+			u64 end, unsigned int shard)
+{
+	u64 first = start >> dom->shard_shift;
+	u64 span = (end >> dom->shard_shift) - first;
+
+	if (span >= dom->shard_mask)
+		return true;
+	return ((shard - first) & dom->shard_mask) <= span;
+}
+
+/* Count the shards [start, end] touches, recording them in ascending order. */
+static unsigned int rl_fill_shards(const struct btrfsx_range_domain *dom,
+				   u64 start, u64 end,
+				   struct btrfsx_range_node *nodes)
+{
+	unsigned int shard, nr = 0;
+
+	if (rl_one_shard(dom, start, end)) {
+		if (nodes)
+			nodes[0].shard = rl_shard_of(dom, start);
+		return 1;
+	}
+	for (shard = 0; shard <= dom->shard_mask; shard++) {
+		if (!rl_in_shard(dom, start, end, shard))
+			continue;
+		if (nodes)
+			nodes[nr].shard = shard;
+		nr++;
+	}
+	return nr;
+}
+
+/*
+ * Give @req one node per shard.  Only DISK ranges spanning more than
+ * BTRFSX_RANGE_INLINE_NODES shards allocate (at most MAX_SHARDS nodes).
+ */
+static int rl_prepare(struct btrfsx_range_req *req, gfp_t gfp)
+{
+	struct btrfsx_range_node *nodes = req->inline_nodes;
+	unsigned int i, nr;
+
+	nr = rl_fill_shards(req->dom, req->start, req->end, NULL);
+	if (nr > BTRFSX_RANGE_INLINE_NODES) {
+		nodes = kmalloc_array(nr, sizeof(*nodes), gfp);
+		if (!nodes)
+			return -ENOMEM;
+	}
+	rl_fill_shards(req->dom, req->start, req->end, nodes);
+	for (i = 0; i < nr; i++) {
+		nodes[i].start = req->start;
+		nodes[i].last = req->end;
+		nodes[i].req = req;
+	}
+	req->nodes = nodes;
+	req->nr_nodes = nr;
+	return 0;
+}
+
+static void rl_free_nodes(struct btrfsx_range_req *req)
+{
+	if (req->nodes != req->inline_nodes)
+		kfree(req->nodes);
+	req->nodes = NULL;
+	req->nr_nodes = 0;
+}
+
+/*
+ * The shard locks of a set of requests of one domain: a single shard lock, or
+ * wide_lock and then every shard involved in ascending order.  Computed from
+ * the requests' ranges only, so lock and unlock always agree.
+ */
+static int rl_set_one_shard(struct btrfsx_range_domain *dom,
+			    struct btrfsx_range_req **reqs, unsigned int nr)
+{
+	unsigned int shard = rl_shard_of(dom, reqs[0]->start);
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!rl_one_shard(dom, reqs[i]->start, reqs[i]->end) ||
+		    rl_shard_of(dom, reqs[i]->start) != shard)
+			return -1;
+	}
+	return shard;
+}
+
+static bool rl_set_in_shard(struct btrfsx_range_domain *dom,
+			    struct btrfsx_range_req **reqs, unsigned int nr,
+			    unsigned int shard)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (rl_in_shard(dom, reqs[i]->start, reqs[i]->end, shard))
+			return true;
+	}
+	return false;
+}
+
+static void rl_lock_set(struct btrfsx_range_domain *dom,
+			struct btrfsx_range_req **reqs, unsigned int nr)
+{
+	int one = rl_set_one_shard(dom, reqs, nr);
+	unsigned int shard;
+
+	if (one >= 0) {
+		spin_lock(&rl_tree(dom, one)->lock);
+		return;
+	}
+	spin_lock(&dom->wide_lock);
+	for (shard = 0; shard <= dom->shard_mask; shard++) {
+		if (rl_set_in_shard(dom, reqs, nr, shard))
+			spin_lock_nest_lock(&rl_tree(dom, shard)->lock,
+					    &dom->wide_lock);
+	}
+}
+
+static void rl_unlock_set(struct btrfsx_range_domain *dom,
+			  struct btrfsx_range_req **reqs, unsigned int nr)
+{
+	int one = rl_set_one_shard(dom, reqs, nr);
+	unsigned int shard;
+
+	if (one >= 0) {
+		spin_unlock(&rl_tree(dom, one)->lock);
+		return;
+	}
+	for (shard = dom->shard_mask + 1; shard-- > 0;) {
+		if (rl_set_in_shard(dom, reqs, nr, shard))
+			spin_unlock(&rl_tree(dom, shard)->lock);
+	}
+	spin_unlock(&dom->wide_lock);
+}
+
+/* Queueing */
+
+static bool rl_conflict(const struct btrfsx_range_req *a,
+			const struct btrfsx_range_req *b)
+{
+	return a->mode == BTRFSX_RANGE_EXCL || b->mode == BTRFSX_RANGE_EXCL;
+}
+
+static unsigned int rl_count_blockers(struct btrfsx_range_tree *tree,
+				      const struct btrfsx_range_node *node)
+{
+	struct btrfsx_range_node *other;
+	unsigned int nr = 0;
+
+	for (other = rl_it_iter_first(&tree->root, node->start, node->last);
+	     other;
+	     other = rl_it_iter_next(other, node->start, node->last)) {
+		if (rl_conflict(other->req, node->req))
+			nr++;
+	}
+	return nr;
+}
+
+/*
+ * Queue a group of requests of one domain behind everything already queued,
+ * atomically, under one leader.  Returns the number of blockers; with @try,
+ * returns -EAGAIN and queues nothing if there is any.
+ */
+static int rl_enqueue(struct btrfsx_range_req **reqs, unsigned int nr,
+		      bool try)
+{
+	struct btrfsx_range_req *leader = reqs[0];
+	struct btrfsx_range_domain *dom = leader->dom;
+	struct btrfsx_range_tree *tree;
+	struct btrfsx_range_node *node;
+	unsigned int blockers = 0;
+	unsigned int i, j;
+
+	rl_lock_set(dom, reqs, nr);
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < reqs[i]->nr_nodes; j++) {
+			node = &reqs[i]->nodes[j];
+			tree = rl_tree(dom, node->shard);
+			blockers += rl_count_blockers(tree, node);
+			if (try && blockers) {
+				rl_unlock_set(dom, reqs, nr);
+				return -EAGAIN;
+			}
+			if (try)
+				continue;
+			node->seq = ++tree->seq;
+			rl_it_insert(node, &tree->root);
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		reqs[i]->leader = leader;
+		reqs[i]->state = blockers ? RL_WAITING : RL_HELD;
+		for (j = 0; try && j < reqs[i]->nr_nodes; j++) {
+			node = &reqs[i]->nodes[j];
+			tree = rl_tree(dom, node->shard);
+			node->seq = ++tree->seq;
+			rl_it_insert(node, &tree->root);
+		}
+	}
+	atomic_set(&leader->blocking, blockers);
+	if (blockers)
+		init_completion(&leader->done);
+	rl_unlock_set(dom, reqs, nr);
+	return blockers;
+}
+
+static void rl_drop_blocker(struct btrfsx_range_req *req)
+{
+	struct btrfsx_range_req *leader = req->leader;
+
+	if (atomic_dec_and_test(&leader->blocking))
+		complete(&leader->done);
+}
+
+static bool rl_overlap(u64 s1, u64 e1, u64 s2, u64 e2)
+{
+	return s1 <= e2 && s2 <= e1;
+}
+
+/* How many nodes the kept pieces will have in @shard that overlap @w. */
+static unsigned int rl_kept_overlap(const struct btrfsx_range_domain *dom,
+				    unsigned int shard,
+				    const struct rl_keep *keep,
+				    const struct btrfsx_range_node *w)
+{
+	unsigned int i, nr = 0;
+
+	for (i = 0; keep && i < keep->nr; i++) {
+		if (rl_in_shard(dom, keep->start[i], keep->end[i], shard) &&
+		    rl_overlap(keep->start[i], keep->end[i], w->start, w->last))
+			nr++;
+	}
+	return nr;
+}
+
+/*
+ * Every node queued after @old in its tree that overlaps it and conflicts
+ * with its owner counted @old once.  The owner is about to keep only @keep
+ * (NULL: nothing), after which such a node must count one per kept node of
+ * this shard it overlaps.  A walk with @grow applies the increments, one
+ * without applies the decrements; callers run all growing walks first so
+ * that no count passes through zero on the way and wakes a request early.
+ */
+static void rl_recount(struct btrfsx_range_domain *dom,
+		       const struct btrfsx_range_node *old,
+		       const struct rl_keep *keep, bool grow)
+{
+	struct btrfsx_range_tree *tree = rl_tree(dom, old->shard);
+	struct btrfsx_range_req *owner = old->req;
+	struct btrfsx_range_node *w;
+	unsigned int now;
+
+	for (w = rl_it_iter_first(&tree->root, old->start, old->last); w;
+	     w = rl_it_iter_next(w, old->start, old->last)) {
+		if (w->req == owner || w->seq <= old->seq ||
+		    !rl_conflict(w->req, owner))
+			continue;
+		now = rl_kept_overlap(dom, old->shard, keep, w);
+		if (grow && now > 1)
+			atomic_add(now - 1, &w->req->leader->blocking);
+		else if (!grow && !now)
+			rl_drop_blocker(w->req);
+	}
+}
+
+/* Take all nodes of @req out of their trees; the shard locks are held. */
+static void rl_dequeue_locked(struct btrfsx_range_req *req)
+{
+	struct btrfsx_range_domain *dom = req->dom;
+	struct btrfsx_range_node *node;
+	unsigned int i;
+
+	for (i = 0; i < req->nr_nodes; i++) {
+		node = &req->nodes[i];
+		rl_recount(dom, node, NULL, false);
+		rl_it_remove(node, &rl_tree(dom, node->shard)->root);
+	}
+}
+
+/*
+ * Sleep until the group is granted.  On a fatal signal take the group out of
+ * the queue again, unless it was granted meanwhile.
+ */
+static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr)
+{
+	struct btrfsx_range_req *leader = reqs[0];
+	struct btrfsx_range_domain *dom = leader->dom;
+	unsigned int i;
+	int ret = 0;
+
+	if (!wait_for_completion_killable(&leader->done))
+		return 0;
+	rl_lock_set(dom, reqs, nr);
+	if (atomic_read(&leader->blocking)) {
+		for (i = 0; i < nr; i++)
+			rl_dequeue_locked(reqs[i]);
+		ret = -EINTR;
+	}
+	rl_unlock_set(dom, reqs, nr);
+	return ret;
+}
+
+static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
+			 bool track, unsigned long ip)
+{
+	struct btrfsx_range_req *leader = reqs[0];
+	bool contended = false;
+	u64 wait_ns = 0;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++)
+		rl_prepare(reqs[i], GFP_NOFS | __GFP_NOFAIL);
+	if (track)
+		rl_dep_acquire(leader, 0, ip);
+
+	if (rl_enqueue(reqs, nr, false)) {
+		u64 t0 = ktime_get_ns();
+
+		contended = true;
+		for (i = 0; i < nr; i++)
+			trace_range_lock_wait(reqs[i], reqs[i]->start,
+					      reqs[i]->end);
+		ret = rl_wait(reqs, nr);
+		if (ret) {
+			rl_dep_release(leader, ip);
+			for (i = 0; i < nr; i++) {
+				rl_free_nodes(reqs[i]);
+				reqs[i]->state = RL_IDLE;
+			}
+			return ret;
+		}
+		wait_ns = ktime_get_ns() - t0;
+	}
+	for (i = 0; i < nr; i++) {
+		reqs[i]->state = RL_HELD;
+		rl_account(reqs[i], contended, wait_ns);
+		trace_range_lock_acquired(reqs[i], wait_ns);
+	}
+	return 0;
+}
+
+/* API */
+
+void btrfsx_range_req_init(struct btrfsx_range_req *req,
+			   struct btrfsx_range_domain *dom, u64 start, u64 end,
+			   enum btrfsx_range_mode mode,
+			   enum btrfsx_range_caller caller)
+{
+	req->dom = dom;
+	req->start = start;
+	req->end = end;
+	req->nodes = NULL;
+	req->nr_nodes = 0;
+	req->leader = req;
+	atomic_set(&req->blocking, 0);
+	req->mode = mode;
+	req->caller = caller;
+	req->state = RL_IDLE;
+	req->lockdep = false;
+}
+
+bool btrfsx_range_req_held(const struct btrfsx_range_req *req)
+{
+	return req->state == RL_HELD;
+}
+
+/**
+ * btrfsx_range_lock - lock [@start, @end] of @dom, sleeping killably
+ * @dom:    the domain (an inode's FILE domain or the fs's DISK domain)
+ * @start:  first byte
+ * @end:    last byte, inclusive
+ * @mode:   BTRFSX_RANGE_SHARED or BTRFSX_RANGE_EXCL
+ * @caller: subsystem, for statistics and tracing
+ * @req:    caller-provided request, owned by the lock until unlocked
+ *
+ * Waits behind every earlier queued request that overlaps and conflicts.
+ * The caller must hold no other range of @dom (use btrfsx_range_lock_multi).
+ *
+ * Return: 0, or -EINTR on a fatal signal (nothing is left queued).
+ */
+int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
+		      enum btrfsx_range_mode mode,
+		      enum btrfsx_range_caller caller,
+		      struct btrfsx_range_req *req)
+{
+	btrfsx_range_req_init(req, dom, start, end, mode, caller);
+	if (WARN_ON_ONCE(start > end))
+		return -EINVAL;
+	return rl_lock_group(&req, 1, true, _RET_IP_);
+}
+
+/*
+ * btrfsx_range_trylock - lock [@start, @end] of @dom if nobody is in the way.
+ * Fails if any conflicting holder or any earlier conflicting waiter overlaps
+ * the range.  Never sleeps.  Arguments as for btrfsx_range_lock().  Returns
+ * true if the range is now held.
+ */
+bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
+			  enum btrfsx_range_mode mode,
+			  enum btrfsx_range_caller caller,
+			  struct btrfsx_range_req *req)
+{
+	btrfsx_range_req_init(req, dom, start, end, mode, caller);
+	if (WARN_ON_ONCE(start > end))
+		return false;
+	if (rl_prepare(req, GFP_NOWAIT) || rl_enqueue(&req, 1, true)) {
+		rl_free_nodes(req);
+		rl_account_trylock_failed(req);
+		return false;
+	}
+	rl_dep_acquire(req, 1, _RET_IP_);
+	rl_account(req, false, 0);
+	trace_range_lock_acquired(req, 0);
+	return true;
+}
+
+/**
+ * btrfsx_range_unlock - release a held range; never sleeps
+ * @req: the request passed to a successful lock call
+ */
+void btrfsx_range_unlock(struct btrfsx_range_req *req)
+{
+	struct btrfsx_range_domain *dom = req->dom;
+
+	if (WARN_ON_ONCE(req->state != RL_HELD))
+		return;
+	rl_lock_set(dom, &req, 1);
+	rl_dequeue_locked(req);
+	rl_unlock_set(dom, &req, 1);
+	trace_range_lock_released(req, req->start, req->end);
+	rl_dep_release(req, _RET_IP_);
+	rl_free_nodes(req);
+	req->state = RL_IDLE;
+}
+
+/* Re-insert @req's nodes for the one piece it keeps, compacting in place. */
+static void rl_requeue_self(struct btrfsx_range_req *req, u64 start, u64 end)
+{
+	struct btrfsx_range_domain *dom = req->dom;
+	struct btrfsx_range_node *node;
+	unsigned int i, nr = 0;
+	unsigned int shard;
+	u64 seq;
+
+	for (i = 0; i < req->nr_nodes; i++) {
+		shard = req->nodes[i].shard;
+		seq = req->nodes[i].seq;
+		if (!rl_in_shard(dom, start, end, shard))
+			continue;
+		/* nr <= i: slot i has been read before it is rewritten. */
+		node = &req->nodes[nr++];
+		node->shard = shard;
+		node->seq = seq;
+		node->start = start;
+		node->last = end;
+		rl_it_insert(node, &rl_tree(dom, shard)->root);
+	}
+	req->nr_nodes = nr;
+}
+
+/* Queue @spare's nodes in the places @req's nodes had in their shards. */
+static void rl_requeue_spare(struct btrfsx_range_req *spare,
+			     const struct btrfsx_range_req *req)
+{
+	struct btrfsx_range_node *node;
+	unsigned int i, k = 0;
+
+	for (i = 0; i < spare->nr_nodes; i++) {
+		node = &spare->nodes[i];
+		while (req->nodes[k].shard != node->shard)
+			k++;
+		node->seq = req->nodes[k].seq;
+		rl_it_insert(node, &rl_tree(spare->dom, node->shard)->root);
+	}
+}
+
+/**
+ * btrfsx_range_unlock_part - release [@start, @end] of a held range
+ * @req:   a held request
+ * @start: first byte to release (clamped to the held range)
+ * @end:   last byte to release (clamped to the held range)
+ * @spare: an idle request that receives the upper piece if the held range
+ *         splits in two; may be NULL when no split can happen
+ *
+ * The kept pieces keep their place in the queue.  Waiters blocked only by
+ * the released part are woken.  Never sleeps, except that splitting a DISK
+ * range spanning more than two shard chunks allocates the spare's nodes with
+ * GFP_NOFS | __GFP_NOFAIL.
+ *
+ * Return: number of pieces still held: 0 (all released), 1 (in @req) or
+ * 2 (lower in @req, upper in @spare); -EINVAL on misuse.
+ */
+int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
+			     struct btrfsx_range_req *spare)
+{
+	struct btrfsx_range_domain *dom = req->dom;
+	struct rl_keep keep = { .nr = 0 };
+	unsigned int i;
+
+	if (WARN_ON_ONCE(req->state != RL_HELD || start > end))
+		return -EINVAL;
+	if (end < req->start || start > req->end)
+		return 1;
+	if (start <= req->start && end >= req->end) {
+		btrfsx_range_unlock(req);
+		return 0;
+	}
+	if (start > req->start) {
+		keep.start[keep.nr] = req->start;
+		keep.end[keep.nr++] = start - 1;
+	}
+	if (end < req->end) {
+		keep.start[keep.nr] = end + 1;
+		keep.end[keep.nr++] = req->end;
+	}
+	if (keep.nr == 2) {
+		if (WARN_ON_ONCE(!spare))
+			return -EINVAL;
+		btrfsx_range_req_init(spare, dom, keep.start[1], keep.end[1],
+				      req->mode, req->caller);
+		rl_prepare(spare, GFP_NOFS | __GFP_NOFAIL);
+		spare->state = RL_HELD;
+	}
+
+	rl_lock_set(dom, &req, 1);
+	for (i = 0; keep.nr == 2 && i < req->nr_nodes; i++)
+		rl_recount(dom, &req->nodes[i], &keep, true);
+	for (i = 0; i < req->nr_nodes; i++)
+		rl_recount(dom, &req->nodes[i], &keep, false);
+	for (i = 0; i < req->nr_nodes; i++)
+		rl_it_remove(&req->nodes[i],
+			     &rl_tree(dom, req->nodes[i].shard)->root);
+	if (keep.nr == 2)
+		rl_requeue_spare(spare, req);
+	rl_requeue_self(req, keep.start[0], keep.end[0]);
+	rl_unlock_set(dom, &req, 1);
+
+	trace_range_lock_released(req, max(start, req->start),
+				  min(end, req->end));
+	req->start = keep.start[0];
+	req->end = keep.end[0];
+	return keep.nr;
+}
+
+static int rl_cmp(const void *a, const void *b)
+{
+	const struct btrfsx_range_req *x = *(struct btrfsx_range_req * const *)a;
+	const struct btrfsx_range_req *y = *(struct btrfsx_range_req * const *)b;
+
+	if (x->dom != y->dom) {
+		if (x->dom->class != y->dom->class)
+			return x->dom->class < y->dom->class ? -1 : 1;
+		if (x->dom->key != y->dom->key)
+			return x->dom->key < y->dom->key ? -1 : 1;
+		return (uintptr_t)x->dom < (uintptr_t)y->dom ? -1 : 1;
+	}
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/**
+ * btrfsx_range_lock_multi - lock several ranges without deadlock
+ * @reqs: requests set up with btrfsx_range_req_init(); sorted in place
+ * @nr:   number of requests
+ *
+ * Sorts by (class, domain key, domain, start): FILE before DISK, inodes by
+ * number.  The ranges of one domain must not overlap; they are queued
+ * together as one group, granted all at once.  Domains are taken in order.
+ *
+ * Return: 0 with all held, -EINTR with none held, -EINVAL on overlap.
+ */
+int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
+{
+	unsigned int i, next;
+	u64 max_end = 0;
+	bool track;
+	int ret;
+
+	sort(reqs, nr, sizeof(*reqs), rl_cmp, NULL);
+	for (i = 0; i < nr; i++) {
+		if (WARN_ON_ONCE(reqs[i]->start > reqs[i]->end))
+			return -EINVAL;
+		if (i && reqs[i]->dom == reqs[i - 1]->dom &&
+		    WARN_ON_ONCE(reqs[i]->start <= max_end))
+			return -EINVAL;
+		if (!i || reqs[i]->dom != reqs[i - 1]->dom ||
+		    reqs[i]->end > max_end)
+			max_end = reqs[i]->end;
+	}
+	for (i = 0; i < nr; i = next) {
+		for (next = i + 1; next < nr; next++) {
+			if (reqs[next]->dom != reqs[i]->dom)
+				break;
+		}
+		/* lockdep sees one hold per class, taken in class order */
+		track = !i || reqs[i - 1]->dom->class != reqs[i]->dom->class;
+		ret = rl_lock_group(&reqs[i], next - i, track, _RET_IP_);
+		if (ret) {
+			btrfsx_range_unlock_multi(reqs, i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void btrfsx_range_unlock_multi(struct btrfsx_range_req **reqs,
+			       unsigned int nr)
+{
+	while (nr--) {
+		if (btrfsx_range_req_held(reqs[nr]))
+			btrfsx_range_unlock(reqs[nr]);
+	}
+}
