@@ -33,12 +33,6 @@
 #define CREATE_TRACE_POINTS
 #include <btrfsx/range-lock-trace.h>
 
-enum {
-	RL_IDLE,
-	RL_WAITING,
-	RL_HELD,
-};
-
 #define RL_START(n)	((n)->start)
 #define RL_LAST(n)	((n)->last)
 
@@ -295,6 +289,27 @@ static bool rl_in_shard(const struct btrfsx_range_domain *dom, u64 start,
 	return ((shard - first) & dom->shard_mask) <= span;
 }
 
+/*
+ * The first shard >= @from that [start, end] touches, or shard_mask + 1.
+ * The shards touched are one run of consecutive chunks taken modulo the
+ * number of shards: [s0, s1], or [0, s1] and [s0, mask] when it wraps.
+ */
+static unsigned int rl_next_shard(const struct btrfsx_range_domain *dom,
+				  u64 start, u64 end, unsigned int from)
+{
+	unsigned int s0 = rl_shard_of(dom, start);
+	unsigned int s1 = rl_shard_of(dom, end);
+	unsigned int none = dom->shard_mask + 1;
+
+	if (from >= none ||
+	    (end >> dom->shard_shift) - (start >> dom->shard_shift) >=
+	    dom->shard_mask)
+		return from;
+	if (s0 <= s1)
+		return from < s0 ? s0 : from <= s1 ? from : none;
+	return from <= s1 || from >= s0 ? from : s0;
+}
+
 /* Count the shards [start, end] touches, recording them in ascending order. */
 static unsigned int rl_fill_shards(const struct btrfsx_range_domain *dom,
 				   u64 start, u64 end,
@@ -302,14 +317,9 @@ static unsigned int rl_fill_shards(const struct btrfsx_range_domain *dom,
 {
 	unsigned int shard, nr = 0;
 
-	if (rl_one_shard(dom, start, end)) {
-		if (nodes)
-			nodes[0].shard = rl_shard_of(dom, start);
-		return 1;
-	}
-	for (shard = 0; shard <= dom->shard_mask; shard++) {
-		if (!rl_in_shard(dom, start, end, shard))
-			continue;
+	for (shard = rl_next_shard(dom, start, end, 0);
+	     shard <= dom->shard_mask;
+	     shard = rl_next_shard(dom, start, end, shard + 1)) {
 		if (nodes)
 			nodes[nr].shard = shard;
 		nr++;
@@ -323,16 +333,21 @@ static unsigned int rl_fill_shards(const struct btrfsx_range_domain *dom,
  */
 static int rl_prepare(struct btrfsx_range_req *req, gfp_t gfp)
 {
+	struct btrfsx_range_domain *dom = req->dom;
 	struct btrfsx_range_node *nodes = req->inline_nodes;
-	unsigned int i, nr;
+	unsigned int i, nr = 1;
 
-	nr = rl_fill_shards(req->dom, req->start, req->end, NULL);
-	if (nr > BTRFSX_RANGE_INLINE_NODES) {
-		nodes = kmalloc_array(nr, sizeof(*nodes), gfp);
-		if (!nodes)
-			return -ENOMEM;
+	if (rl_one_shard(dom, req->start, req->end)) {
+		nodes[0].shard = rl_shard_of(dom, req->start);
+	} else {
+		nr = rl_fill_shards(dom, req->start, req->end, NULL);
+		if (nr > BTRFSX_RANGE_INLINE_NODES) {
+			nodes = kmalloc_array(nr, sizeof(*nodes), gfp);
+			if (!nodes)
+				return -ENOMEM;
+		}
+		rl_fill_shards(dom, req->start, req->end, nodes);
 	}
-	rl_fill_shards(req->dom, req->start, req->end, nodes);
 	for (i = 0; i < nr; i++) {
 		nodes[i].start = req->start;
 		nodes[i].last = req->end;
@@ -353,9 +368,24 @@ static void rl_free_nodes(struct btrfsx_range_req *req)
 
 /*
  * The shard locks of a set of requests of one domain: a single shard lock, or
- * wide_lock and then every shard involved in ascending order.  Computed from
- * the requests' ranges only, so lock and unlock always agree.
+ * wide_lock and then every shard involved in ascending order.  rl_lock_set()
+ * returns the tree it locked alone, or NULL for the wide case, in which
+ * rl_unlock_set() recomputes the set from the requests' (unchanged) ranges.
  */
+static unsigned int rl_set_next_shard(struct btrfsx_range_domain *dom,
+				      struct btrfsx_range_req **reqs,
+				      unsigned int nr, unsigned int from)
+{
+	unsigned int i, next, shard = dom->shard_mask + 1;
+
+	for (i = 0; i < nr; i++) {
+		next = rl_next_shard(dom, reqs[i]->start, reqs[i]->end, from);
+		if (next < shard)
+			shard = next;
+	}
+	return shard;
+}
+
 static int rl_set_one_shard(struct btrfsx_range_domain *dom,
 			    struct btrfsx_range_req **reqs, unsigned int nr)
 {
@@ -370,50 +400,55 @@ static int rl_set_one_shard(struct btrfsx_range_domain *dom,
 	return shard;
 }
 
-static bool rl_set_in_shard(struct btrfsx_range_domain *dom,
-			    struct btrfsx_range_req **reqs, unsigned int nr,
-			    unsigned int shard)
+/* For sparse, a lock set counts as one lock: the shard locks are hidden. */
+static struct btrfsx_range_tree *rl_lock_set(struct btrfsx_range_domain *dom,
+					     struct btrfsx_range_req **reqs,
+					     unsigned int nr)
+	__acquires(dom)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		if (rl_in_shard(dom, reqs[i]->start, reqs[i]->end, shard))
-			return true;
-	}
-	return false;
-}
-
-static void rl_lock_set(struct btrfsx_range_domain *dom,
-			struct btrfsx_range_req **reqs, unsigned int nr)
-{
-	int one = rl_set_one_shard(dom, reqs, nr);
+	struct btrfsx_range_tree *tree;
 	unsigned int shard;
+	int one;
 
+	/* The usual case: one request in one shard. */
+	if (nr == 1 && reqs[0]->nr_nodes == 1)
+		one = reqs[0]->nodes[0].shard;
+	else
+		one = rl_set_one_shard(dom, reqs, nr);
 	if (one >= 0) {
-		spin_lock(&rl_tree(dom, one)->lock);
-		return;
+		tree = rl_tree(dom, one);
+		spin_lock(&tree->lock);
+		return tree;
 	}
 	spin_lock(&dom->wide_lock);
-	for (shard = 0; shard <= dom->shard_mask; shard++) {
-		if (rl_set_in_shard(dom, reqs, nr, shard))
-			spin_lock_nest_lock(&rl_tree(dom, shard)->lock,
-					    &dom->wide_lock);
+	for (shard = rl_set_next_shard(dom, reqs, nr, 0);
+	     shard <= dom->shard_mask;
+	     shard = rl_set_next_shard(dom, reqs, nr, shard + 1)) {
+		tree = rl_tree(dom, shard);
+		spin_lock_nest_lock(&tree->lock, &dom->wide_lock);
+		__release(&tree->lock);
 	}
+	return NULL;
 }
 
 static void rl_unlock_set(struct btrfsx_range_domain *dom,
-			  struct btrfsx_range_req **reqs, unsigned int nr)
+			  struct btrfsx_range_req **reqs, unsigned int nr,
+			  struct btrfsx_range_tree *one)
+	__releases(dom)
 {
-	int one = rl_set_one_shard(dom, reqs, nr);
+	struct btrfsx_range_tree *tree;
 	unsigned int shard;
 
-	if (one >= 0) {
-		spin_unlock(&rl_tree(dom, one)->lock);
+	if (one) {
+		spin_unlock(&one->lock);
 		return;
 	}
-	for (shard = dom->shard_mask + 1; shard-- > 0;) {
-		if (rl_set_in_shard(dom, reqs, nr, shard))
-			spin_unlock(&rl_tree(dom, shard)->lock);
+	for (shard = rl_set_next_shard(dom, reqs, nr, 0);
+	     shard <= dom->shard_mask;
+	     shard = rl_set_next_shard(dom, reqs, nr, shard + 1)) {
+		tree = rl_tree(dom, shard);
+		__acquire(&tree->lock);
+		spin_unlock(&tree->lock);
 	}
 	spin_unlock(&dom->wide_lock);
 }
@@ -451,31 +486,28 @@ static int rl_enqueue(struct btrfsx_range_req **reqs, unsigned int nr,
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	struct btrfsx_range_domain *dom = leader->dom;
-	struct btrfsx_range_tree *tree;
+	struct btrfsx_range_tree *tree, *one;
 	struct btrfsx_range_node *node;
 	unsigned int blockers = 0;
 	unsigned int i, j;
 
-	rl_lock_set(dom, reqs, nr);
+	one = rl_lock_set(dom, reqs, nr);
 	for (i = 0; i < nr; i++) {
 		for (j = 0; j < reqs[i]->nr_nodes; j++) {
 			node = &reqs[i]->nodes[j];
-			tree = rl_tree(dom, node->shard);
-			blockers += rl_count_blockers(tree, node);
-			if (try && blockers) {
-				rl_unlock_set(dom, reqs, nr);
-				return -EAGAIN;
-			}
-			if (try)
-				continue;
-			node->seq = ++tree->seq;
-			rl_it_insert(node, &tree->root);
+			blockers += rl_count_blockers(rl_tree(dom, node->shard),
+						      node);
 		}
 	}
+	if (try && blockers) {
+		rl_unlock_set(dom, reqs, nr, one);
+		return -EAGAIN;
+	}
+	/* Members of a group are disjoint: none counts another. */
 	for (i = 0; i < nr; i++) {
-		reqs[i]->leader = leader;
-		reqs[i]->state = blockers ? RL_WAITING : RL_HELD;
-		for (j = 0; try && j < reqs[i]->nr_nodes; j++) {
+		reqs[i]->leader = blockers ? leader : reqs[i];
+		reqs[i]->state = blockers ? BTRFSX_RANGE_WAITING : BTRFSX_RANGE_HELD;
+		for (j = 0; j < reqs[i]->nr_nodes; j++) {
 			node = &reqs[i]->nodes[j];
 			tree = rl_tree(dom, node->shard);
 			node->seq = ++tree->seq;
@@ -485,7 +517,7 @@ static int rl_enqueue(struct btrfsx_range_req **reqs, unsigned int nr,
 	atomic_set(&leader->blocking, blockers);
 	if (blockers)
 		init_completion(&leader->done);
-	rl_unlock_set(dom, reqs, nr);
+	rl_unlock_set(dom, reqs, nr, one);
 	return blockers;
 }
 
@@ -563,25 +595,33 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
 }
 
 /*
- * Sleep until the group is granted.  On a fatal signal take the group out of
- * the queue again, unless it was granted meanwhile.
+ * Sleep until the group is granted, then mark it held under its locks.  On a
+ * fatal signal take the group out of the queue again, unless it was granted
+ * meanwhile.
  */
 static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr)
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	struct btrfsx_range_domain *dom = leader->dom;
+	struct btrfsx_range_tree *one;
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
-	if (!wait_for_completion_killable(&leader->done))
-		return 0;
-	rl_lock_set(dom, reqs, nr);
-	if (atomic_read(&leader->blocking)) {
+	ret = wait_for_completion_killable(&leader->done);
+	one = rl_lock_set(dom, reqs, nr);
+	if (!atomic_read(&leader->blocking)) {
+		for (i = 0; i < nr; i++) {
+			reqs[i]->leader = reqs[i];
+			reqs[i]->state = BTRFSX_RANGE_HELD;
+		}
+		ret = 0;
+	} else {
+		WARN_ON_ONCE(!ret);
 		for (i = 0; i < nr; i++)
 			rl_dequeue_locked(reqs[i]);
 		ret = -EINTR;
 	}
-	rl_unlock_set(dom, reqs, nr);
+	rl_unlock_set(dom, reqs, nr, one);
 	return ret;
 }
 
@@ -611,14 +651,13 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 			rl_dep_release(leader, ip);
 			for (i = 0; i < nr; i++) {
 				rl_free_nodes(reqs[i]);
-				reqs[i]->state = RL_IDLE;
+				reqs[i]->state = BTRFSX_RANGE_IDLE;
 			}
 			return ret;
 		}
 		wait_ns = ktime_get_ns() - t0;
 	}
 	for (i = 0; i < nr; i++) {
-		reqs[i]->state = RL_HELD;
 		rl_account(reqs[i], contended, wait_ns);
 		trace_range_lock_acquired(reqs[i], wait_ns);
 	}
@@ -641,13 +680,75 @@ void btrfsx_range_req_init(struct btrfsx_range_req *req,
 	atomic_set(&req->blocking, 0);
 	req->mode = mode;
 	req->caller = caller;
-	req->state = RL_IDLE;
+	req->state = BTRFSX_RANGE_IDLE;
 	req->lockdep = false;
 }
 
 bool btrfsx_range_req_held(const struct btrfsx_range_req *req)
 {
-	return req->state == RL_HELD;
+	return req->state == BTRFSX_RANGE_HELD;
+}
+
+/*
+ * Are the bytes of [start, end] that lie in @shard's chunks covered by granted
+ * requests of at least @mode?  Every request holding such a byte has a node
+ * in this shard, so gaps between them may only fall in other shards' chunks.
+ */
+static bool rl_shard_covered(struct btrfsx_range_domain *dom,
+			     unsigned int shard, u64 start, u64 end,
+			     enum btrfsx_range_mode mode)
+{
+	struct btrfsx_range_tree *tree = rl_tree(dom, shard);
+	struct btrfsx_range_node *node;
+	bool covered = false;
+	u64 next = start;
+
+	spin_lock(&tree->lock);
+	for (node = rl_it_iter_first(&tree->root, start, end); node;
+	     node = rl_it_iter_next(node, start, end)) {
+		if (node->req->state != BTRFSX_RANGE_HELD || node->req->mode < mode)
+			continue;
+		if (node->start > next &&
+		    rl_in_shard(dom, next, node->start - 1, shard))
+			goto out;
+		if (node->last >= end) {
+			covered = true;
+			goto out;
+		}
+		next = max(next, node->last + 1);
+	}
+	covered = !rl_in_shard(dom, next, end, shard);
+out:
+	spin_unlock(&tree->lock);
+	return covered;
+}
+
+/**
+ * btrfsx_range_is_locked - is every byte of [@start, @end] held in @mode?
+ * @dom:   the domain
+ * @start: first byte
+ * @end:   last byte, inclusive
+ * @mode:  BTRFSX_RANGE_SHARED (shared or exclusive holds count) or
+ *         BTRFSX_RANGE_EXCL (only exclusive holds count)
+ *
+ * For assertions in code whose caller must hold the range, such as the
+ * delayed-ref code for a data extent's disk bytes.  It does not tell who
+ * holds the range; granted requests may cover it together.  Never sleeps.
+ */
+bool btrfsx_range_is_locked(struct btrfsx_range_domain *dom, u64 start,
+			    u64 end, enum btrfsx_range_mode mode)
+{
+	unsigned int shard;
+
+	if (WARN_ON_ONCE(start > end))
+		return false;
+	for (shard = rl_next_shard(dom, start, end, 0);
+	     shard <= dom->shard_mask;
+	     shard = rl_next_shard(dom, start, end, shard + 1)) {
+		if (!rl_shard_covered(dom, shard, start, end, mode))
+			return false;
+	}
+	return true;
 }
 
 /**
@@ -669,6 +770,7 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req)
 {
+	might_sleep();
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		return -EINVAL;
@@ -707,16 +809,17 @@ bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 void btrfsx_range_unlock(struct btrfsx_range_req *req)
 {
 	struct btrfsx_range_domain *dom = req->dom;
+	struct btrfsx_range_tree *one;
 
-	if (WARN_ON_ONCE(req->state != RL_HELD))
+	if (WARN_ON_ONCE(req->state != BTRFSX_RANGE_HELD))
 		return;
-	rl_lock_set(dom, &req, 1);
+	one = rl_lock_set(dom, &req, 1);
 	rl_dequeue_locked(req);
-	rl_unlock_set(dom, &req, 1);
+	rl_unlock_set(dom, &req, 1, one);
 	trace_range_lock_released(req, req->start, req->end);
 	rl_dep_release(req, _RET_IP_);
 	rl_free_nodes(req);
-	req->state = RL_IDLE;
+	req->state = BTRFSX_RANGE_IDLE;
 }
 
 /* Re-insert @req's nodes for the one piece it keeps, compacting in place. */
@@ -781,9 +884,10 @@ int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
 {
 	struct btrfsx_range_domain *dom = req->dom;
 	struct rl_keep keep = { .nr = 0 };
+	struct btrfsx_range_tree *one;
 	unsigned int i;
 
-	if (WARN_ON_ONCE(req->state != RL_HELD || start > end))
+	if (WARN_ON_ONCE(req->state != BTRFSX_RANGE_HELD || start > end))
 		return -EINVAL;
 	if (end < req->start || start > req->end)
 		return 1;
@@ -805,10 +909,10 @@ int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
 		btrfsx_range_req_init(spare, dom, keep.start[1], keep.end[1],
 				      req->mode, req->caller);
 		rl_prepare(spare, GFP_NOFS | __GFP_NOFAIL);
-		spare->state = RL_HELD;
+		spare->state = BTRFSX_RANGE_HELD;
 	}
 
-	rl_lock_set(dom, &req, 1);
+	one = rl_lock_set(dom, &req, 1);
 	for (i = 0; keep.nr == 2 && i < req->nr_nodes; i++)
 		rl_recount(dom, &req->nodes[i], &keep, true);
 	for (i = 0; i < req->nr_nodes; i++)
@@ -819,7 +923,7 @@ int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
 	if (keep.nr == 2)
 		rl_requeue_spare(spare, req);
 	rl_requeue_self(req, keep.start[0], keep.end[0]);
-	rl_unlock_set(dom, &req, 1);
+	rl_unlock_set(dom, &req, 1, one);
 
 	trace_range_lock_released(req, max(start, req->start),
 				  min(end, req->end));
@@ -863,6 +967,7 @@ int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 	bool track;
 	int ret;
 
+	might_sleep();
 	sort(reqs, nr, sizeof(*reqs), rl_cmp, NULL);
 	for (i = 0; i < nr; i++) {
 		if (WARN_ON_ONCE(reqs[i]->start > reqs[i]->end))

@@ -46,26 +46,8 @@ bool btrfsx_extent_held(struct btrfsx_fs *fs,
 			u64 bytenr, u64 len, bool excl);
 
 /*
- * The assertion at the call that queues a data reference: with the rule on,
- * a reference queued by clone, dedupe or relocation without the extent's
- * DISK lock is a bug of the caller.  Debug builds stop right there, with the
- * guilty stack, instead of a transaction abort much later.
- */
-#ifdef BTRFSX_DEBUG
-#define btrfsx_assert_extent_held(fs, req, bytenr, len, excl)		\
-	WARN_ON_ONCE(btrfsx_rule_enabled() &&				\
-		     !btrfsx_extent_held(fs, req, bytenr, len, excl))
-#else
-#define btrfsx_assert_extent_held(fs, req, bytenr, len, excl)		\
-	do {								\
-		(void)(fs);						\
-		(void)(req);						\
-	} while (0)
-#endif
-
-/*
  * Experiment switches, debug builds only (module parameters of btrfsx.ko,
- * see docs/locking.md): they exist to show that the rule alone closes the
+ * see docs/extent-rule.md): they exist to show that the rule alone closes the
  * reflink-vs-relocation race.  Release builds have the rule and the upstream
  * protection always on and no delay.
  */
@@ -88,5 +70,21 @@ static inline void btrfsx_debug_clone_delay(void)
 {
 }
 #endif
+
+/*
+ * The assertion at the call that queues a data reference: with the rule on,
+ * a reference queued by clone, dedupe or relocation without the extent's
+ * DISK lock is a bug of the caller.  Debug builds stop right there, with the
+ * guilty stack, instead of a transaction abort much later.
+ */
+static inline void btrfsx_assert_extent_held(struct btrfsx_fs *fs,
+					     const struct btrfsx_range_req *req,
+					     u64 bytenr, u64 len, bool excl)
+{
+#ifdef BTRFSX_DEBUG
+	WARN_ON_ONCE(btrfsx_rule_enabled() &&
+		     !btrfsx_extent_held(fs, req, bytenr, len, excl));
+#endif
+}
 
 #endif

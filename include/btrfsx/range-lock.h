@@ -65,7 +65,7 @@ struct btrfsx_range_stats {
 
 /* One interval tree of queued (waiting and granted) request nodes. */
 struct btrfsx_range_tree {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects root, seq and the queued nodes */
 	struct rb_root_cached root;
 	u64 seq;		/* queue order of the nodes in this tree */
 };
@@ -87,6 +87,13 @@ struct btrfsx_range_domain {
 
 struct btrfsx_range_req;
 
+/* req->state; written under the domain locks while the request is queued. */
+enum btrfsx_range_state {
+	BTRFSX_RANGE_IDLE,
+	BTRFSX_RANGE_WAITING,
+	BTRFSX_RANGE_HELD,
+};
+
 /* A request's presence in one shard tree. */
 struct btrfsx_range_node {
 	struct rb_node rb;
@@ -107,7 +114,7 @@ struct btrfsx_range_req {
 	u64 start;
 	u64 end;
 	struct btrfsx_range_node *nodes;
-	struct btrfsx_range_req *leader;	/* owner of blocking/done */
+	struct btrfsx_range_req *leader;	/* waiting group's head */
 	atomic_t blocking;	/* earlier conflicting nodes still queued */
 	u16 nr_nodes;
 	u8 mode;
@@ -156,5 +163,7 @@ void btrfsx_range_unlock_multi(struct btrfsx_range_req **reqs,
 			       unsigned int nr);
 
 bool btrfsx_range_req_held(const struct btrfsx_range_req *req);
+bool btrfsx_range_is_locked(struct btrfsx_range_domain *dom, u64 start,
+			    u64 end, enum btrfsx_range_mode mode);
 
 #endif

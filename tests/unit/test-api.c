@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One case per behaviour of the range lock API. */
+
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+#include "tests.h"
+
+#define S	BTRFSX_RANGE_SHARED
+#define X	BTRFSX_RANGE_EXCL
+#define OTHER	BTRFSX_RANGE_OTHER
+#define CHUNK	4096ULL		/* DISK chunk size used by these cases */
+
+static bool try(struct btrfsx_range_domain *dom, u64 start, u64 end,
+		enum btrfsx_range_mode mode, struct btrfsx_range_req *req)
+{
+	return btrfsx_range_trylock(dom, start, end, mode, OTHER, req);
+}
+
+static void file_init(struct btrfsx_range_domain *dom, u64 ino)
+{
+	btrfsx_range_domain_init_file(dom, ino, NULL);
+}
+
+static void disk_init(struct btrfsx_range_domain *dom)
+{
+	CHECK_EQ(btrfsx_range_domain_init_disk(dom, 12, 8, NULL), 0);
+}
+
+/* Every test ends with its domains idle and consistent. */
+static void done(struct btrfsx_range_domain *dom)
+{
+	CHECK_EQ(check_domain(dom), 0);
+	CHECK(domain_empty(dom));
+	btrfsx_range_domain_destroy(dom);
+}
+
+static void test_shared_shared(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, S, &a));
+	CHECK(try(&d, 50, 149, S, &b));
+	locker_start(&l, &d, 10, 20, S);
+	CHECK(locker_granted(&l));
+	CHECK_EQ(check_domain(&d), 0);
+	locker_finish(&l);
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	done(&d);
+}
+
+static void test_shared_excl_conflict(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1, l2;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, S, &a));
+	CHECK(!try(&d, 99, 99, X, &b));		/* end is inclusive */
+	CHECK(try(&d, 100, 200, X, &b));	/* adjacent is not overlap */
+	locker_start(&l1, &d, 50, 60, X);
+	CHECK(locker_queued(&l1));
+	CHECK(locker_blocked(&l1));
+	locker_start(&l2, &d, 150, 150, S);
+	CHECK(locker_queued(&l2));
+	CHECK(locker_blocked(&l2));
+	CHECK_EQ(check_domain(&d), 0);
+
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	CHECK(locker_blocked(&l2));
+	btrfsx_range_unlock(&b);
+	CHECK(locker_granted(&l2));
+	locker_finish(&l1);
+	locker_finish(&l2);
+	done(&d);
+}
+
+static void test_limits(void)
+{
+	struct btrfsx_range_domain d, dd;
+	struct btrfsx_range_req a, b;
+	long allocs = shim_read_allocs();
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, U64_MAX, X, &a));
+	CHECK(!try(&d, U64_MAX, U64_MAX, S, &b));
+	CHECK(!try(&d, 0, 0, S, &b));
+	btrfsx_range_unlock(&a);
+	CHECK(try(&d, U64_MAX - 9, U64_MAX, X, &a));
+	CHECK(try(&d, 0, U64_MAX - 10, X, &b));
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	done(&d);
+
+	/* A DISK range over everything has a node in every shard. */
+	disk_init(&dd);
+	CHECK(try(&dd, 0, U64_MAX, S, &a));
+	CHECK_EQ(a.nr_nodes, 8);
+	CHECK(shim_read_allocs() > allocs + 1);
+	CHECK(!try(&dd, U64_MAX, U64_MAX, X, &b));
+	CHECK(!try(&dd, 5 * CHUNK, 5 * CHUNK, X, &b));
+	CHECK(try(&dd, U64_MAX - 1, U64_MAX, S, &b));
+	CHECK_EQ(check_domain(&dd), 0);
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	CHECK(try(&dd, U64_MAX, U64_MAX, X, &b));
+	btrfsx_range_unlock(&b);
+	done(&dd);
+}
+
+/* S held, X waits: a later S must wait behind the X, not join the S. */
+static void test_fifo_no_starvation(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1, l2;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, S, &a));
+	locker_start(&l1, &d, 0, 99, X);
+	CHECK(locker_queued(&l1));
+	locker_start(&l2, &d, 10, 20, S);
+	CHECK(locker_queued(&l2));
+	CHECK(locker_blocked(&l1));
+	CHECK(locker_blocked(&l2));
+	CHECK(!try(&d, 50, 50, S, &b));
+	CHECK_EQ(check_domain(&d), 0);
+
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	CHECK(locker_blocked(&l2));
+	locker_finish(&l1);
+	CHECK(locker_granted(&l2));
+	locker_finish(&l2);
+	done(&d);
+}
+
+/* Grants follow queue order among overlapping conflicting requests. */
+static void test_fifo_grant_order(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a;
+	struct locker l1, l2, l3, l4;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, X, &a));
+	locker_start(&l1, &d, 0, 9, S);
+	CHECK(locker_queued(&l1));
+	locker_start(&l2, &d, 5, 14, X);
+	CHECK(locker_queued(&l2));
+	locker_start(&l3, &d, 0, 9, S);
+	CHECK(locker_queued(&l3));
+	locker_start(&l4, &d, 20, 29, S);
+	CHECK(locker_queued(&l4));
+	CHECK_EQ(check_domain(&d), 0);
+
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	CHECK(locker_granted(&l4));
+	CHECK(locker_blocked(&l2));	/* behind l1 */
+	CHECK(locker_blocked(&l3));	/* behind l2, although l1 is shared */
+	locker_finish(&l1);
+	CHECK(locker_granted(&l2));
+	CHECK(locker_blocked(&l3));
+	locker_finish(&l2);
+	CHECK(locker_granted(&l3));
+	locker_finish(&l3);
+	locker_finish(&l4);
+	done(&d);
+}
+
+static void test_trylock_behind_waiter(void)
+{
+	struct btrfsx_range_stats __percpu *st = btrfsx_range_stats_alloc();
+	struct btrfsx_range_cpu_stats sum;
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1;
+
+	btrfsx_range_domain_init_file(&d, 1, st);
+	CHECK(try(&d, 0, 9, S, &a));
+	locker_start(&l1, &d, 5, 20, X);
+	CHECK(locker_queued(&l1));
+	CHECK(!try(&d, 15, 20, S, &b));		/* only the waiter overlaps */
+	CHECK(!try(&d, 20, 25, X, &b));
+	CHECK(try(&d, 21, 30, S, &b));
+	btrfsx_range_unlock(&b);
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	locker_finish(&l1);
+
+	btrfsx_range_stats_sum(st, BTRFSX_RANGE_FILE, OTHER, &sum);
+	CHECK_EQ(sum.acquired, 3);
+	CHECK_EQ(sum.contended, 1);
+	CHECK_EQ(sum.trylock_failed, 2);
+	done(&d);
+	btrfsx_range_stats_free(st);
+}
+
+static void test_partial_shrink(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a;
+	struct locker l1, l2, l3, l4;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, X, &a));
+	locker_start(&l1, &d, 10, 19, X);
+	CHECK(locker_queued(&l1));
+	locker_start(&l2, &d, 50, 59, S);
+	CHECK(locker_queued(&l2));
+	locker_start(&l3, &d, 90, 99, X);
+	CHECK(locker_queued(&l3));
+	locker_start(&l4, &d, 40, 60, S);
+	CHECK(locker_queued(&l4));
+
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 59, NULL), 1);
+	CHECK_EQ(a.start, 60);
+	CHECK_EQ(a.end, 99);
+	CHECK(locker_granted(&l1));
+	CHECK(locker_granted(&l2));
+	CHECK(locker_blocked(&l4));	/* still overlaps 60 */
+	CHECK(locker_blocked(&l3));
+	CHECK_EQ(check_domain(&d), 0);
+
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 55, 60, NULL), 1);
+	CHECK_EQ(a.start, 61);
+	CHECK(locker_granted(&l4));
+	CHECK(locker_blocked(&l3));
+	/* Releasing a part that is not held changes nothing. */
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 10, NULL), 1);
+	CHECK(locker_blocked(&l3));
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 200, NULL), 0);
+	CHECK(!btrfsx_range_req_held(&a));
+	CHECK(locker_granted(&l3));
+	locker_finish(&l1);
+	locker_finish(&l2);
+	locker_finish(&l3);
+	locker_finish(&l4);
+	done(&d);
+}
+
+static void test_partial_split(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, spare;
+	struct locker l1, l2, l3, l4;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, X, &a));
+	locker_start(&l2, &d, 50, 50, X);	/* only the middle */
+	CHECK(locker_queued(&l2));
+	locker_start(&l1, &d, 30, 70, S);	/* both kept pieces */
+	CHECK(locker_queued(&l1));
+	locker_start(&l3, &d, 0, 10, S);	/* lower piece only */
+	CHECK(locker_queued(&l3));
+	locker_start(&l4, &d, 95, 99, S);	/* upper piece only */
+	CHECK(locker_queued(&l4));
+
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 40, 60, &spare), 2);
+	CHECK_EQ(a.start, 0);
+	CHECK_EQ(a.end, 39);
+	CHECK_EQ(spare.start, 61);
+	CHECK_EQ(spare.end, 99);
+	CHECK(btrfsx_range_req_held(&spare));
+	CHECK(locker_granted(&l2));
+	CHECK(locker_blocked(&l1));
+	CHECK(locker_blocked(&l3));
+	CHECK(locker_blocked(&l4));
+	CHECK_EQ(check_domain(&d), 0);
+
+	locker_finish(&l2);
+	CHECK(locker_blocked(&l1));	/* now by both pieces */
+	CHECK_EQ(check_domain(&d), 0);
+	btrfsx_range_unlock(&spare);
+	CHECK(locker_granted(&l4));
+	CHECK(locker_blocked(&l1));
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	CHECK(locker_granted(&l3));
+	locker_finish(&l1);
+	locker_finish(&l3);
+	locker_finish(&l4);
+	done(&d);
+}
+
+static void test_partial_misuse(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, X, &a));
+	test_expect_warnings = 2;
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 10, 20, NULL), -EINVAL);
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 20, 10, NULL), -EINVAL);
+	CHECK_EQ(a.start, 0);
+	CHECK_EQ(a.end, 99);
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 90, 99, NULL), 1);
+	CHECK_EQ(a.end, 89);
+	btrfsx_range_unlock(&a);
+	done(&d);
+}
+
+static void test_partial_split_wide(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, spare;
+	struct locker l1, l2, l3;
+	long allocs = shim_read_allocs();
+
+	disk_init(&d);
+	CHECK(try(&d, 0, 20 * CHUNK - 1, X, &a));
+	CHECK_EQ(a.nr_nodes, 8);
+	locker_start(&l1, &d, 5 * CHUNK, 5 * CHUNK, X);
+	CHECK(locker_queued(&l1));
+	locker_start(&l2, &d, 19 * CHUNK, 19 * CHUNK, X);
+	CHECK(locker_queued(&l2));
+	locker_start(&l3, &d, 4 * CHUNK - 1, 6 * CHUNK, S);
+	CHECK(locker_queued(&l3));
+
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 4 * CHUNK, 6 * CHUNK - 1,
+					  &spare), 2);
+	CHECK_EQ(a.nr_nodes, 4);	/* chunks 0-3 */
+	CHECK_EQ(spare.nr_nodes, 8);	/* chunks 6-19 */
+	CHECK(locker_granted(&l1));
+	CHECK(locker_blocked(&l2));
+	CHECK(locker_blocked(&l3));
+	CHECK_EQ(check_domain(&d), 0);
+	locker_finish(&l1);
+	CHECK(locker_blocked(&l3));
+	btrfsx_range_unlock(&a);
+	CHECK(locker_blocked(&l3));
+	CHECK_EQ(check_domain(&d), 0);
+	btrfsx_range_unlock(&spare);
+	CHECK(locker_granted(&l2));
+	CHECK(locker_granted(&l3));
+	locker_finish(&l2);
+	locker_finish(&l3);
+	CHECK_EQ(shim_read_allocs(), allocs + 1);	/* the shard array */
+	done(&d);
+}
+
+static void test_killable(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1, l2;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 9, S, &a));
+	locker_start(&l1, &d, 0, 19, X);
+	CHECK(locker_queued(&l1));
+	locker_start(&l2, &d, 15, 19, S);	/* blocked only by l1 */
+	CHECK(locker_queued(&l2));
+	CHECK(locker_blocked(&l2));
+	CHECK(!try(&d, 10, 14, S, &b));
+
+	locker_kill(&l1);
+	CHECK(!locker_granted(&l1));
+	CHECK_EQ(locker_ret(&l1), -EINTR);
+	CHECK(!req_queued(&d, &l1.req));
+	CHECK(locker_granted(&l2));
+	CHECK(try(&d, 10, 14, X, &b));
+	CHECK_EQ(check_domain(&d), 0);
+	btrfsx_range_unlock(&b);
+	locker_finish(&l1);
+	locker_finish(&l2);
+	btrfsx_range_unlock(&a);
+	done(&d);
+}
+
+/* A pending fatal signal fails a contended wait, not an uncontended lock. */
+static void test_killed_before_wait(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req b, c;
+	struct locker l1;
+
+	file_init(&d, 1);
+	locker_start(&l1, &d, 0, 9, X);
+	CHECK(locker_granted(&l1));
+	shim_kill(current);
+	CHECK_EQ(btrfsx_range_lock(&d, 5, 5, S, OTHER, &b), -EINTR);
+	CHECK(!btrfsx_range_req_held(&b));
+	CHECK_EQ(btrfsx_range_lock(&d, 20, 30, S, OTHER, &c), 0);
+	btrfsx_range_unlock(&c);
+	shim_clear_kill(current);
+	locker_finish(&l1);
+	done(&d);
+}
+
+static void test_multi_two_inodes(void)
+{
+	struct btrfsx_range_domain d5, d3;
+	struct btrfsx_range_req a, b, c;
+	struct btrfsx_range_req *reqs[] = { &a, &b };
+
+	file_init(&d5, 5);
+	file_init(&d3, 3);
+	btrfsx_range_req_init(&a, &d5, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&b, &d3, 100, 199, X, BTRFSX_RANGE_CLONE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), 0);
+	CHECK(reqs[0] == &b);	/* lower inode number first */
+	CHECK(btrfsx_range_req_held(&a));
+	CHECK(btrfsx_range_req_held(&b));
+	CHECK(!try(&d3, 150, 150, S, &c));
+	CHECK(try(&d5, 5, 5, S, &c));
+	btrfsx_range_unlock(&c);
+	btrfsx_range_unlock_multi(reqs, 2);
+	done(&d5);
+	done(&d3);
+}
+
+/*
+ * Ranges of one domain are queued as one group: no member is held while
+ * another waits, so the group cannot be part of a wait cycle.
+ */
+static void test_multi_same_inode(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req m1, m2, c;
+	struct btrfsx_range_req *reqs[] = { &m1, &m2 };
+	struct locker l1, l2, l3;
+
+	file_init(&d, 1);
+	locker_start(&l3, &d, 0, 5, X);
+	CHECK(locker_granted(&l3));
+	locker_start(&l2, &d, 0, 25, X);
+	CHECK(locker_queued(&l2));
+	btrfsx_range_req_init(&m1, &d, 20, 30, X, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&m2, &d, 10, 15, X, BTRFSX_RANGE_CLONE);
+	locker_start_multi(&l1, reqs, 2);
+	CHECK(locker_queued(&l1));
+	CHECK(locker_blocked(&l1));
+	CHECK(!try(&d, 28, 28, S, &c));		/* a waiting member */
+	CHECK(try(&d, 31, 40, S, &c));
+	btrfsx_range_unlock(&c);
+	CHECK_EQ(check_domain(&d), 0);
+
+	locker_finish(&l3);
+	CHECK(locker_granted(&l2));
+	CHECK(locker_blocked(&l1));
+	locker_finish(&l2);
+	CHECK(locker_granted(&l1));
+	CHECK(reqs[0] == &m2);
+	locker_finish(&l1);
+	done(&d);
+}
+
+static void test_multi_overlap(void)
+{
+	struct btrfsx_range_domain d, e;
+	struct btrfsx_range_req a, b;
+	struct btrfsx_range_req *reqs[] = { &a, &b };
+
+	file_init(&d, 1);
+	file_init(&e, 2);
+	btrfsx_range_req_init(&a, &d, 0, 9, S, OTHER);
+	btrfsx_range_req_init(&b, &d, 9, 20, S, OTHER);
+	test_expect_warnings = 1;
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), -EINVAL);
+	CHECK(!btrfsx_range_req_held(&a));
+	CHECK(!btrfsx_range_req_held(&b));
+	/* The same offsets in two inodes are fine. */
+	btrfsx_range_req_init(&a, &e, 0, 9, X, OTHER);
+	btrfsx_range_req_init(&b, &d, 0, 9, X, OTHER);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), 0);
+	btrfsx_range_unlock_multi(reqs, 2);
+	done(&d);
+	done(&e);
+}
+
+static void test_multi_eintr(void)
+{
+	struct btrfsx_range_domain da, db;
+	struct btrfsx_range_req a, b, c;
+	struct btrfsx_range_req *reqs[] = { &b, &a };
+	struct locker l0, l1;
+
+	file_init(&da, 1);
+	file_init(&db, 2);
+	locker_start(&l0, &db, 0, 9, X);
+	CHECK(locker_granted(&l0));
+	btrfsx_range_req_init(&a, &da, 0, 9, X, OTHER);
+	btrfsx_range_req_init(&b, &db, 5, 5, S, OTHER);
+	locker_start_multi(&l1, reqs, 2);
+	CHECK(locker_queued(&l1));
+	/* Wait until inode 1 is held and inode 2 is waited for. */
+	while (!req_queued(&db, &b))
+		sleep_us(100);
+	CHECK(locker_blocked(&l1));
+	CHECK(!try(&da, 0, 0, S, &c));
+	locker_kill(&l1);
+	CHECK(!locker_granted(&l1));
+	CHECK_EQ(locker_ret(&l1), -EINTR);
+	CHECK(try(&da, 0, 9, X, &c));		/* inode 1 was released */
+	btrfsx_range_unlock(&c);
+	locker_finish(&l1);
+	locker_finish(&l0);
+	done(&da);
+	done(&db);
+}
+
+static void test_multi_file_then_disk(void)
+{
+	struct btrfsx_range_domain f, dd;
+	struct btrfsx_range_req a, b;
+	struct btrfsx_range_req *reqs[] = { &a, &b };
+
+	file_init(&f, 7);
+	disk_init(&dd);
+	btrfsx_range_req_init(&a, &dd, 0, CHUNK - 1, X, BTRFSX_RANGE_DEDUPE);
+	btrfsx_range_req_init(&b, &f, 0, 9, X, BTRFSX_RANGE_DEDUPE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), 0);
+	CHECK(reqs[0] == &b);
+	CHECK_EQ(shim_lockdep_depth(), 2);	/* one hold per class */
+	btrfsx_range_unlock_multi(reqs, 2);
+	done(&f);
+	done(&dd);
+}
+
+static void test_disk_shards(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b, c, e;
+
+	disk_init(&d);
+	CHECK(try(&d, 0, CHUNK - 1, X, &a));
+	CHECK(try(&d, CHUNK, 2 * CHUNK - 1, X, &b));
+	CHECK_EQ(a.nr_nodes, 1);
+	CHECK(!try(&d, CHUNK - 96, CHUNK + 104, X, &c));	/* spans both */
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	CHECK(try(&d, CHUNK - 96, CHUNK + 104, X, &c));
+	CHECK_EQ(c.nr_nodes, 2);
+	CHECK(try(&d, 8 * CHUNK, 8 * CHUNK + 10, X, &e));	/* shard 0 too */
+	btrfsx_range_unlock(&c);
+	btrfsx_range_unlock(&e);
+
+	/* Chunks 7, 8, 9: shards 7, 0, 1 */
+	CHECK(try(&d, 7 * CHUNK, 9 * CHUNK + 5, X, &a));
+	CHECK_EQ(a.nr_nodes, 3);
+	CHECK(!try(&d, 9 * CHUNK, 9 * CHUNK, S, &b));
+	CHECK(!try(&d, 7 * CHUNK + 7, 7 * CHUNK + 7, S, &b));
+	CHECK(try(&d, 9 * CHUNK + 6, 10 * CHUNK, S, &b));
+	CHECK(try(&d, 2 * CHUNK, 2 * CHUNK, S, &c));
+	CHECK(!try(&d, 0, 100000, S, &e));
+	CHECK_EQ(check_domain(&d), 0);
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	btrfsx_range_unlock(&c);
+	CHECK(try(&d, 0, 100000, S, &e));
+	CHECK_EQ(e.nr_nodes, 8);
+	btrfsx_range_unlock(&e);
+	done(&d);
+}
+
+static void test_stats_format(void)
+{
+	struct btrfsx_range_stats __percpu *st = btrfsx_range_stats_alloc();
+	struct btrfsx_range_domain d, dd;
+	struct btrfsx_range_req a, b;
+	struct locker l1;
+	char buf[4096], small[40], *line, *save;
+	int lines = 0, len;
+
+	btrfsx_range_domain_init_file(&d, 1, st);
+	CHECK_EQ(btrfsx_range_domain_init_disk(&dd, 12, 8, st), 0);
+	CHECK(btrfsx_range_trylock(&d, 0, 9, X, BTRFSX_RANGE_CLONE, &a));
+	CHECK(!btrfsx_range_trylock(&d, 5, 5, X, BTRFSX_RANGE_CLONE, &b));
+	locker_start(&l1, &d, 0, 9, X);
+	CHECK(locker_queued(&l1));
+	sleep_us(3000);
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	locker_finish(&l1);
+	CHECK(btrfsx_range_trylock(&dd, 0, 0, S, BTRFSX_RANGE_RELOCATION, &a));
+	btrfsx_range_unlock(&a);
+
+	len = btrfsx_range_stats_format(st, buf, sizeof(buf));
+	CHECK_EQ(len, strlen(buf));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long acq, cont, fail, cnt;
+		char class[16], caller[16];
+		unsigned int bucket;
+		int n;
+
+		if (lines++ == 0) {
+			CHECK(line[0] == '#');
+			continue;
+		}
+		CHECK_EQ(sscanf(line, "%15s %15s %llu %llu %llu%n", class,
+				caller, &acq, &cont, &fail, &n), 5);
+		if (!strcmp(class, "file") && !strcmp(caller, "clone")) {
+			CHECK(acq == 1 && cont == 0 && fail == 1);
+		} else if (!strcmp(class, "file") && !strcmp(caller, "other")) {
+			CHECK(acq == 1 && cont == 1 && fail == 0);
+			/* waited >= 3ms: fls64(3e6) = 22 */
+			CHECK_EQ(sscanf(line + n, " %u:%llu", &bucket, &cnt), 2);
+			CHECK(bucket >= 22 && bucket < BTRFSX_RANGE_HIST_BUCKETS);
+			CHECK_EQ(cnt, 1);
+		} else if (!strcmp(class, "disk") &&
+			   !strcmp(caller, "relocation")) {
+			CHECK(acq == 1 && cont == 0 && fail == 0);
+		} else {
+			CHECK(acq == 0 && cont == 0 && fail == 0);
+			CHECK(line[n] == '\0');
+		}
+	}
+	CHECK_EQ(lines, 1 + BTRFSX_RANGE_NR_CLASSES * BTRFSX_RANGE_NR_CALLERS);
+
+	len = btrfsx_range_stats_format(st, small, sizeof(small));
+	CHECK_EQ(len, sizeof(small) - 1);
+	CHECK_EQ(strlen(small), sizeof(small) - 1);
+
+	done(&d);
+	done(&dd);
+	btrfsx_range_stats_free(st);
+}
+
+static void test_invalid(void)
+{
+	struct btrfsx_range_domain d, dd;
+	struct btrfsx_range_req a;
+
+	file_init(&d, 1);
+	test_expect_warnings = 2;
+	CHECK_EQ(btrfsx_range_lock(&d, 10, 9, X, OTHER, &a), -EINVAL);
+	CHECK(!try(&d, 10, 9, S, &a));
+	CHECK_EQ(btrfsx_range_domain_init_disk(&dd, 12, 3, NULL), -EINVAL);
+	CHECK_EQ(btrfsx_range_domain_init_disk(&dd, 12, 128, NULL), -EINVAL);
+	CHECK_EQ(btrfsx_range_domain_init_disk(&dd, 64, 8, NULL), -EINVAL);
+	CHECK_EQ(btrfsx_range_domain_init_disk(&dd, 0, 1, NULL), 0);
+	btrfsx_range_domain_destroy(&dd);
+	done(&d);
+}
+
+/* A trylock whose node array cannot be allocated without sleeping fails. */
+static void test_trylock_nomem(void)
+{
+	struct btrfsx_range_stats __percpu *st = btrfsx_range_stats_alloc();
+	struct btrfsx_range_cpu_stats sum;
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a;
+
+	CHECK_EQ(btrfsx_range_domain_init_disk(&d, 12, 8, st), 0);
+	__atomic_store_n(&shim_fail_nowait, 1, __ATOMIC_SEQ_CST);
+	CHECK(!btrfsx_range_trylock(&d, 0, 10 * CHUNK, S, OTHER, &a));
+	CHECK(btrfsx_range_trylock(&d, 0, 2 * CHUNK - 1, S, OTHER, &a));
+	__atomic_store_n(&shim_fail_nowait, 0, __ATOMIC_SEQ_CST);
+	btrfsx_range_unlock(&a);
+	btrfsx_range_stats_sum(st, BTRFSX_RANGE_DISK, OTHER, &sum);
+	CHECK_EQ(sum.trylock_failed, 1);
+	CHECK_EQ(sum.acquired, 1);
+	done(&d);
+	btrfsx_range_stats_free(st);
+}
+
+/* Many shared holders; an exclusive waiter is granted once all are gone. */
+static void test_many_shared(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req r[40];
+	struct locker l1, l2;
+	int i;
+
+	file_init(&d, 1);
+	for (i = 0; i < 40; i++)
+		CHECK(try(&d, i, 100 + i, S, &r[i]));
+	locker_start(&l1, &d, 50, 50, X);
+	CHECK(locker_queued(&l1));
+	locker_start(&l2, &d, 0, 0, S);		/* only r[0] overlaps: ok */
+	CHECK(locker_granted(&l2));
+	for (i = 0; i < 40; i++) {
+		CHECK(locker_blocked(&l1));
+		btrfsx_range_unlock(&r[i]);
+	}
+	CHECK(locker_granted(&l1));
+	locker_finish(&l1);
+	locker_finish(&l2);
+	done(&d);
+}
+
+static void test_is_locked(void)
+{
+	struct btrfsx_range_domain d, dd;
+	struct btrfsx_range_req a, b, c, e, spare;
+	struct locker l1;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 99, X, &a));
+	CHECK(btrfsx_range_is_locked(&d, 0, 99, X));
+	CHECK(btrfsx_range_is_locked(&d, 10, 20, S));
+	CHECK(!btrfsx_range_is_locked(&d, 0, 100, S));
+	CHECK(try(&d, 100, 109, S, &b));
+	CHECK(try(&d, 105, 119, S, &c));
+	CHECK(btrfsx_range_is_locked(&d, 0, 119, S));	/* a union */
+	CHECK(!btrfsx_range_is_locked(&d, 0, 119, X));
+	CHECK(!btrfsx_range_is_locked(&d, 100, 100, X));
+	/* A waiting request holds nothing. */
+	locker_start(&l1, &d, 119, 130, X);
+	CHECK(locker_queued(&l1));
+	CHECK(!btrfsx_range_is_locked(&d, 120, 120, S));
+	CHECK_EQ(btrfsx_range_unlock_part(&a, 40, 59, &spare), 2);
+	CHECK(btrfsx_range_is_locked(&d, 0, 39, X));
+	CHECK(btrfsx_range_is_locked(&d, 60, 99, X));
+	CHECK(!btrfsx_range_is_locked(&d, 0, 99, S));
+	CHECK(!btrfsx_range_is_locked(&d, 50, 50, S));
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&spare);
+	btrfsx_range_unlock(&b);
+	btrfsx_range_unlock(&c);
+	CHECK(locker_granted(&l1));
+	CHECK(btrfsx_range_is_locked(&d, 119, 130, X));	/* by l1: not "by whom" */
+	locker_finish(&l1);
+	CHECK(!btrfsx_range_is_locked(&d, 0, 0, S));
+	done(&d);
+
+	disk_init(&dd);
+	CHECK(try(&dd, CHUNK - 10, CHUNK + 10, X, &a));
+	CHECK(btrfsx_range_is_locked(&dd, CHUNK - 5, CHUNK + 5, X));
+	CHECK(!btrfsx_range_is_locked(&dd, CHUNK - 11, CHUNK + 5, S));
+	CHECK(try(&dd, 2 * CHUNK, 2 * CHUNK + 5, S, &b));
+	CHECK(try(&dd, 2 * CHUNK + 6, 3 * CHUNK + 1, S, &c));
+	CHECK(btrfsx_range_is_locked(&dd, 2 * CHUNK, 3 * CHUNK + 1, S));
+	CHECK(!btrfsx_range_is_locked(&dd, 2 * CHUNK, 3 * CHUNK + 2, S));
+	CHECK(try(&dd, 20 * CHUNK, 40 * CHUNK, S, &e));
+	CHECK(btrfsx_range_is_locked(&dd, 20 * CHUNK, 40 * CHUNK, S));
+	CHECK(btrfsx_range_is_locked(&dd, 25 * CHUNK, 30 * CHUNK, S));
+	CHECK(!btrfsx_range_is_locked(&dd, 19 * CHUNK, 40 * CHUNK, S));
+	CHECK(!btrfsx_range_is_locked(&dd, 20 * CHUNK, 40 * CHUNK + 1, S));
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	btrfsx_range_unlock(&c);
+	btrfsx_range_unlock(&e);
+	CHECK(!btrfsx_range_is_locked(&dd, 20 * CHUNK, 20 * CHUNK, S));
+	done(&dd);
+}
+
+const struct test api_tests[] = {
+	{ "shared/shared overlap is compatible", test_shared_shared },
+	{ "shared/exclusive conflict, inclusive ends", test_shared_excl_conflict },
+	{ "ranges at 0 and U64_MAX, FILE and DISK", test_limits },
+	{ "FIFO: S held, X waits, later S waits behind X", test_fifo_no_starvation },
+	{ "FIFO: grant order among overlapping waiters", test_fifo_grant_order },
+	{ "trylock fails behind an earlier waiter", test_trylock_behind_waiter },
+	{ "partial release shrinks and wakes the right waiters", test_partial_shrink },
+	{ "partial release splits, spare keeps the queue place", test_partial_split },
+	{ "partial release misuse", test_partial_misuse },
+	{ "partial release split of a range over all shards", test_partial_split_wide },
+	{ "killable wait returns -EINTR and leaves nothing", test_killable },
+	{ "pending fatal signal: contended fails, uncontended ok", test_killed_before_wait },
+	{ "multi: two inodes, sorted by inode number", test_multi_two_inodes },
+	{ "multi: same inode ranges queue as one group", test_multi_same_inode },
+	{ "multi: overlapping ranges of one domain rejected", test_multi_overlap },
+	{ "multi: -EINTR releases what was taken", test_multi_eintr },
+	{ "multi: FILE before DISK, one lockdep hold per class", test_multi_file_then_disk },
+	{ "DISK shards: chunks, spans, wrap-around, all shards", test_disk_shards },
+	{ "statistics: counters, histogram, text format", test_stats_format },
+	{ "invalid arguments", test_invalid },
+	{ "trylock fails when its node array cannot be allocated", test_trylock_nomem },
+	{ "many shared holders then exclusive", test_many_shared },
+	{ "is_locked: coverage by held requests only", test_is_locked },
+};
+
+const unsigned int nr_api_tests = ARRAY_SIZE(api_tests);
