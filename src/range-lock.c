@@ -599,7 +599,8 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
  * fatal signal take the group out of the queue again, unless it was granted
  * meanwhile.
  */
-static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr)
+static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
+		   bool killable)
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	struct btrfsx_range_domain *dom = leader->dom;
@@ -607,7 +608,12 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr)
 	unsigned int i;
 	int ret;
 
-	ret = wait_for_completion_killable(&leader->done);
+	if (killable) {
+		ret = wait_for_completion_killable(&leader->done);
+	} else {
+		wait_for_completion(&leader->done);
+		ret = 0;
+	}
 	one = rl_lock_set(dom, reqs, nr);
 	if (!atomic_read(&leader->blocking)) {
 		for (i = 0; i < nr; i++) {
@@ -626,7 +632,7 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr)
 }
 
 static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
-			 bool track, unsigned long ip)
+			 bool track, bool killable, unsigned long ip)
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	bool contended = false;
@@ -646,7 +652,7 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 		for (i = 0; i < nr; i++)
 			trace_range_lock_wait(reqs[i], reqs[i]->start,
 					      reqs[i]->end);
-		ret = rl_wait(reqs, nr);
+		ret = rl_wait(reqs, nr, killable);
 		if (ret) {
 			rl_dep_release(leader, ip);
 			for (i = 0; i < nr; i++) {
@@ -774,7 +780,24 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		return -EINVAL;
-	return rl_lock_group(&req, 1, true, _RET_IP_);
+	return rl_lock_group(&req, 1, true, true, _RET_IP_);
+}
+
+/**
+ * btrfsx_range_lock_nokill - as btrfsx_range_lock(), but the wait ignores
+ * signals: for callers that cannot back out once they decided to wait
+ * (relocation's fence before dropping reloc roots).  Never fails.
+ */
+void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
+			      u64 end, enum btrfsx_range_mode mode,
+			      enum btrfsx_range_caller caller,
+			      struct btrfsx_range_req *req)
+{
+	might_sleep();
+	btrfsx_range_req_init(req, dom, start, end, mode, caller);
+	if (WARN_ON_ONCE(start > end))
+		end = start;
+	rl_lock_group(&req, 1, true, false, _RET_IP_);
 }
 
 /*
@@ -986,7 +1009,7 @@ int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 		}
 		/* lockdep sees one hold per class, taken in class order */
 		track = !i || reqs[i - 1]->dom->class != reqs[i]->dom->class;
-		ret = rl_lock_group(&reqs[i], next - i, track, _RET_IP_);
+		ret = rl_lock_group(&reqs[i], next - i, track, true, _RET_IP_);
 		if (ret) {
 			btrfsx_range_unlock_multi(reqs, i);
 			return ret;

@@ -146,6 +146,10 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_mode mode,
 		      enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req);
+void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
+			      u64 end, enum btrfsx_range_mode mode,
+			      enum btrfsx_range_caller caller,
+			      struct btrfsx_range_req *req);
 bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 			  enum btrfsx_range_mode mode,
 			  enum btrfsx_range_caller caller,

@@ -25,5 +25,7 @@ _mount btrfs "$D" $SCRATCH/m
 _umount $SCRATCH/m
 _btrfs_check "$D"
 # Load it again for whatever runs next.
-for ko in ${VM_KOS_LIST:-}; do insmod "$ko" 2>/dev/null; done
+. ./lib-reliability.sh
+ko=$(_btrfsx_ko) && insmod "$ko"
+grep -q '^btrfsx ' /proc/modules || _fail "cannot load btrfsx again"
 exit 0

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers of the reliability tests tests/vm/1NN-*.sh (sourced after
+# common.sh): long mode, the btrfsx module path, kernel log windows, dm-flakey.
+#
+# Long mode (stress 30 min, 500 fuzz images, 100 load cycles) is on when any of:
+#   - BTRFSX_LONG=1 is in the environment of the test;
+#   - BTRFSX_LONG=1 is on the guest kernel command line, i.e. the host ran
+#     scripts/vm with VM_APPEND="BTRFSX_LONG=1" (the kernel also hands such an
+#     unknown NAME=VALUE parameter to init as an environment variable, so it
+#     reaches the tests both ways);
+#   - the file $VM_OUT/.long exists (touch it on the host before the run).
+
+_long() {
+	[ "${BTRFSX_LONG:-0}" = 1 ] && return 0
+	grep -qw 'BTRFSX_LONG=1' /proc/cmdline 2>/dev/null && return 0
+	[ -n "${VM_OUT:-}" ] && [ -e "$VM_OUT/.long" ]
+}
+
+# The btrfsx.ko path(s) scripts/vm loaded (VM_KOS in $VM_OUT/.vm/env; bash
+# arrays do not survive the environment, so read the file).
+_btrfsx_ko() {
+	local VM_KOS=() ko
+	# shellcheck source=/dev/null
+	[ -n "${VM_OUT:-}" ] && [ -f "$VM_OUT/.vm/env" ] && . "$VM_OUT/.vm/env"
+	for ko in "${VM_KOS[@]}"; do
+		case $ko in */btrfsx.ko) echo "$ko"; return 0 ;; esac
+	done
+	return 1
+}
+
+# Kernel log windows: _klog_mark NAME writes a marker, _klog_since NAME prints
+# what came after it (after the last marker of that name).
+_klog_mark() { echo "<6>btrfsx-rel: mark $1 $$" >/dev/kmsg; }
+_klog_since() {
+	dmesg | awk -v m="btrfsx-rel: mark $1 $$" 'index($0, m) { buf = ""; on = 1; next }
+		on { buf = buf $0 "\n" } END { printf "%s", buf }'
+}
+# The same patterns tests/vm/suite fails a test for.
+KLOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|kernel BUG|RIP:|transaction aborted|Transaction aborted|forced readonly|possible recursive locking|circular locking dependency|inconsistent lock state|blocked for more than|KASAN|UBSAN|lockdep'
+_klog_bad() { _klog_since "$1" | grep -E "$KLOG_BAD" | head -${2:-5}; }
+
+# Python helpers next to the tests (ioctl calls with exact errnos).
+PY=/usr/bin/python3
+_require_py() { [ -x $PY ] || _skip "python3 not installed"; }
+
+# dm-flakey over DEV named NAME: _flakey_up NAME DEV, _flakey_drop NAME DEV
+# (from now on every write is silently dropped), _flakey_remove NAME.
+_flakey_table() { # NAME DEV up|drop
+	local sz
+	sz=$(blockdev --getsz "$2")
+	if [ "$3" = up ]; then
+		echo "0 $sz flakey $2 0 180 0"
+	else
+		echo "0 $sz flakey $2 0 0 180 1 drop_writes"
+	fi
+}
+# The guest has no udev: no /dev/mapper/NAME, so _flakey_dev prints the
+# devtmpfs node /dev/dm-N.
+_flakey_up() {
+	modprobe dm-flakey 2>/dev/null
+	_run dmsetup create --noudevsync "$1" --table "$(_flakey_table "$1" "$2" up)"
+}
+_flakey_dev() { echo "/dev/dm-$(dmsetup info -c --noheadings -o minor "$1")"; }
+_flakey_drop() {
+	_run dmsetup suspend --noudevsync --nolockfs "$1"
+	_run dmsetup load "$1" --table "$(_flakey_table "$1" "$2" drop)"
+	_run dmsetup resume --noudevsync "$1"
+}
+_flakey_remove() {
+	dmsetup remove --noudevsync "$1" >/dev/null 2>&1 ||
+		{ sleep 1; dmsetup remove --noudevsync "$1"; }
+}
