@@ -7,17 +7,24 @@
 #include <linux/module.h>
 #include <linux/printk.h>
 #include "btrfsx/module.h"
+#include "btrfsx/range-lock-bench.h"
 #include "btrfsx/version.h"
 
 int btrfsx_init(void)
 {
 	pr_info("btrfsx: version %s, built from %s\n", BTRFSX_VERSION,
 		BTRFSX_SOURCE);
+#ifdef BTRFSX_DEBUG
+	btrfsx_range_lock_bench_init();
+#endif
 	return 0;
 }
 
 void btrfsx_exit(void)
 {
+#ifdef BTRFSX_DEBUG
+	btrfsx_range_lock_bench_exit();
+#endif
 }
 
 MODULE_VERSION(BTRFSX_VERSION);
