@@ -55,3 +55,18 @@ reload:
 
 clean:
 	rm -rf $(TOP)/build
+
+# DKMS (scripts/dkms-*, dkms.conf, debian/; docs/install.md).
+install:
+	@$(TOP)/scripts/dkms-install
+
+uninstall:
+	@$(TOP)/scripts/dkms-uninstall
+
+deb:
+	@$(TOP)/scripts/dkms-deb
+
+# Benchmark btrfsx against btrfs in a VM (bench/run, docs/benchmarks.md).
+# KVER=6.1|6.12|all (default all), QUICK=1, ROUNDS=N, WORKLOADS="...".
+bench:
+	@$(TOP)/bench/run

@@ -2,7 +2,16 @@
 # Purpose: btrfsx's own kernel code is clean for checkpatch --strict.
 . "$(dirname "$0")/common.sh"
 cp=$(ls -d "$TOP"/build/src/*/scripts/checkpatch.pl 2>/dev/null | tail -1)
-[ -n "$cp" ] || _skip "no checkpatch.pl (it comes with the imported kernel source)"
+if [ -z "$cp" ]; then
+	# Not imported yet: take it from a kernel source tarball.
+	tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | head -1)
+	[ -n "$tarball" ] || _skip "no checkpatch.pl: install linux-source-6.1"
+	top=$(tar -tf "$tarball" 2>/dev/null | head -n1 | cut -d/ -f1)
+	tar -xf "$tarball" -C "$TMP" --wildcards "$top/scripts/checkpatch.pl" \
+		"$top/scripts/spelling.txt" "$top/scripts/const_structs.checkpatch" ||
+		_fail "cannot extract checkpatch.pl from $tarball"
+	cp=$TMP/$top/scripts/checkpatch.pl
+fi
 files=$(ls "$TOP"/src/*.c "$TOP"/include/btrfsx/*.h 2>/dev/null | grep -v -- '-trace\.h$')
 out=$(perl "$cp" --no-tree --strict --terse --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $files 2>&1)
