@@ -74,7 +74,12 @@ cut_one() { # TYPE DISK
 	kill "${pids[1]}" 2>/dev/null
 	btrfs balance cancel "$M" >/dev/null 2>&1
 	wait
-	_umount "$M"
+	# The writer's last head/cp may outlive its killed shell for a moment.
+	for _ in $(seq 1 60); do
+		umount "$M" 2>/dev/null && break
+		sleep 0.5
+	done
+	! mountpoint -q "$M" || _fail "$t: $M still busy after the workload stopped"
 	_flakey_remove "$name"
 
 	# Power back: the raw disk, log replay.
