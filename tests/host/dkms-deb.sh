@@ -14,7 +14,7 @@ make -s -C "$TOP" deb >"$DKMS_OUT/deb.log" 2>&1 || _fail "make deb: $(tail -n 5 
 _dkms_log "apt-get install ./${deb#"$TOP"/} (kernels: ${DKMS_KERNELS[*]})"
 t0=$(date +%s)
 "${APT[@]}" install "$deb" >"$DKMS_OUT/install.log" 2>&1 ||
-	_fail "apt-get install: $(grep -v '^(Reading' "$DKMS_OUT/install.log" | tail -n 8)"
+	_fail "apt-get install: $(grep -v '^(Reading' "$DKMS_OUT/install.log" | tail -n 8)$(_dkms_makelog)"
 _dkms_log "installed in $(($(date +%s) - t0)) s"
 grep -E '^(Building|Loading|It is likely)' "$DKMS_OUT/install.log" | sed 's/^/#   /'
 for k in "${DKMS_KERNELS[@]}"; do
@@ -43,7 +43,7 @@ dkms remove "btrfsx/$DKMS_VER" -k "$k" >"$DKMS_OUT/remove.log" 2>&1 || _fail "dk
 ! grep -q btrfsx "/lib/modules/$k/modules.dep" || _fail "$k: modules.dep still lists btrfsx after dkms remove"
 _dkms_log "dkms remove -k $k: gone; dkms autoinstall -k $k"
 t0=$(date +%s)
-dkms autoinstall -k "$k" >"$DKMS_OUT/autoinstall.log" 2>&1 || _fail "dkms autoinstall -k $k: $(tail -n 5 "$DKMS_OUT/autoinstall.log")"
+dkms autoinstall -k "$k" >"$DKMS_OUT/autoinstall.log" 2>&1 || _fail "dkms autoinstall -k $k: $(tail -n 5 "$DKMS_OUT/autoinstall.log")$(_dkms_makelog)"
 _dkms_installed "$k"
 _dkms_log "rebuilt and installed for $k in $(($(date +%s) - t0)) s"
 
