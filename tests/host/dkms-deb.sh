@@ -21,6 +21,10 @@ for k in "${DKMS_KERNELS[@]}"; do
 	_dkms_installed "$k"
 done
 dkms status btrfsx 2>/dev/null | sed 's/^/#   /'
+[ -x /usr/sbin/btrfsx-scan ] || _fail "the package did not install /usr/sbin/btrfsx-scan"
+/usr/sbin/btrfsx-scan --help >/dev/null 2>&1 || _fail "btrfsx-scan --help failed"
+grep -q '/usr/sbin/btrfsx-scan' /lib/udev/rules.d/64-btrfsx.rules 2>/dev/null ||
+	_fail "the package did not install /lib/udev/rules.d/64-btrfsx.rules"
 [ -f /var/lib/dkms/mok.pub ] && _dkms_log "modules signed by '$(modinfo -F signer "$(compgen -G "/lib/modules/${DKMS_KERNELS[0]}/updates/dkms/btrfsx.ko*")")'"
 
 # A linux-source-X.Y upgrade fires the package's trigger: its postinst runs

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Purpose: a btrfs and a btrfsx filesystem are mounted at the same time; each
-# shows its own type in /proc/mounts and its own /sys/fs/<type>/<uuid>.
+# has its own /sys/fs/<module>/<uuid>. With btrfsx.progs_compat=1 (the
+# default, docs/btrfs-progs.md) /proc/mounts says btrfs for both, and the
+# btrfsx one is also /sys/fs/btrfs/<uuid>, a link to ../btrfsx/<uuid>.
 . ./common.sh
 _require_disks 2
 A=${DISKS[0]} B=${DISKS[1]}
@@ -9,12 +11,14 @@ _mkfs "$B"
 _mount btrfs "$A" $SCRATCH/a
 _mount btrfsx "$B" $SCRATCH/b
 [ "$(_fstype $SCRATCH/a)" = btrfs ] || _fail "$SCRATCH/a is $(_fstype $SCRATCH/a)"
-[ "$(_fstype $SCRATCH/b)" = btrfsx ] || _fail "$SCRATCH/b is $(_fstype $SCRATCH/b)"
+[ "$(_fstype $SCRATCH/b)" = btrfs ] || _fail "$SCRATCH/b is $(_fstype $SCRATCH/b) (progs_compat=1: btrfs)"
 ua=$(blkid -s UUID -o value "$A")
 ub=$(blkid -s UUID -o value "$B")
 [ -d /sys/fs/btrfs/$ua ] || _fail "/sys/fs/btrfs/$ua missing"
 [ -d /sys/fs/btrfsx/$ub ] || _fail "/sys/fs/btrfsx/$ub missing"
-[ ! -e /sys/fs/btrfs/$ub ] || _fail "btrfsx fs $ub shows up under /sys/fs/btrfs"
+[ ! -e /sys/fs/btrfsx/$ua ] || _fail "btrfs fs $ua shows up under /sys/fs/btrfsx"
+[ "$(readlink /sys/fs/btrfs/$ub)" = "../btrfsx/$ub" ] ||
+	_fail "/sys/fs/btrfs/$ub is not a link to ../btrfsx/$ub: $(ls -ld /sys/fs/btrfs/$ub 2>&1)"
 _populate $SCRATCH/a
 _populate $SCRATCH/b
 _sums $SCRATCH/a >/tmp/a.sums
