@@ -5,6 +5,7 @@
 #   make [KVER=<release>|6.1|6.12|all]   build build/<kver>/btrfsx.ko
 #   make demo                            build, boot 6.1 in a VM, show it work
 #   make check                           every test; last line "N passed, N failed"
+#   make check-debug                     VM suite on a lockdep/KASAN/UBSAN 6.1 kernel
 #   make vm KVER=...                     a shell in a VM with btrfsx loaded
 #   make reload KVER=...                 rebuild, then rmmod + insmod here
 #   make install / uninstall / deb       DKMS (see README)
@@ -15,7 +16,7 @@
 KVER ?=
 TOP := $(CURDIR)
 
-.PHONY: all module deps demo check check-unit check-host check-vm check-long \
+.PHONY: all module deps demo check check-unit check-host check-vm check-long check-debug \
 	vm reload clean install uninstall deb bench
 
 all: module
@@ -38,6 +39,10 @@ check:
 check-long:
 	@$(TOP)/scripts/deps all
 	@BTRFSX_LONG=1 $(TOP)/tests/run
+
+check-debug:
+	@$(TOP)/scripts/deps all
+	@ONLY=debug $(TOP)/tests/run
 
 vm:
 	@$(TOP)/scripts/build $(or $(KVER),6.1)
