@@ -23,7 +23,7 @@ has() { # has PATTERN: $OUT contains it (grep -E)
 	grep -qE -- "$1" <<<"$OUT" || _fail "expected '$1' in: $OUT"
 }
 
-grep -q '^btrfs ' /proc/modules || _skip "the stock btrfs module is not loaded"
+_loaded btrfs || _skip "the stock btrfs module is not loaded"
 [ "$(cat /sys/module/btrfsx/parameters/progs_compat 2>/dev/null)" = Y ] ||
 	_skip "btrfsx is not loaded with progs_compat=1"
 

@@ -11,41 +11,18 @@ _require_disks 2
 A=${DISKS[0]} B=${DISKS[1]}
 M=$SCRATCH/d
 
-btrfsx_ko() { # the btrfsx.ko scripts/vm loaded (VM_KOS in $VM_OUT/.vm/env)
-	local VM_KOS=() k
-	# shellcheck source=/dev/null
-	[ -n "${VM_OUT:-}" ] && [ -f "$VM_OUT/.vm/env" ] && . "$VM_OUT/.vm/env"
-	for k in "${VM_KOS[@]}"; do
-		case $k in */btrfsx.ko) echo "$k"; return 0 ;; esac
-	done
-	return 1
-}
-ko=$(btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
+ko=$(_btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
 [ -f "$ko" ] || _skip "$ko not readable in the guest"
-loaded() { grep -q "^$1 " /proc/modules; }
-# modprobe reads the host's modules.dep over 9p, which a depmod running on
-# the host may be rewriting: retry, then load the file itself.
-load_stock() {
-	local i f
-	for i in 1 2 3; do
-		modprobe btrfs 2>/dev/null && return 0
-		sleep 2
-	done
-	for f in /lib/modules/"$(uname -r)"/kernel/fs/btrfs/btrfs.ko*; do
-		[ -f "$f" ] && insmod "$f" && return 0
-	done
-	return 1
-}
-loaded btrfs || _skip "the stock btrfs module is not loaded"
+_loaded btrfs || _skip "the stock btrfs module is not loaded"
 [ -e /sys/module/btrfsx/parameters/dropin ] || _skip "this btrfsx.ko has no dropin parameter"
 
 restore() {
 	umount $M 2>/dev/null
-	if loaded btrfsx && [ "$(cat /sys/module/btrfsx/parameters/dropin)" = Y ]; then
+	if _loaded btrfsx && [ "$(cat /sys/module/btrfsx/parameters/dropin)" = Y ]; then
 		rmmod btrfsx || echo "restore: rmmod btrfsx failed" >&2
 	fi
-	loaded btrfs || load_stock || echo "restore: cannot load the stock btrfs module" >&2
-	loaded btrfsx || insmod "$ko" || echo "restore: insmod $ko failed" >&2
+	_loaded btrfs || _load_stock || echo "restore: cannot load the stock btrfs module" >&2
+	_loaded btrfsx || insmod "$ko" || echo "restore: insmod $ko failed" >&2
 }
 trap restore EXIT
 
@@ -60,14 +37,14 @@ msg=$(dmesg | awk '/btrfsx-test: dropin refusal/ { on = 1 } on' | grep 'drop-in 
 grep -q 'the stock btrfs module is loaded' <<<"$msg" ||
 	_fail "no message naming the reason: $(dmesg | tail -n 5)"
 _note "refused: ${msg#*] }"
-loaded btrfsx && _fail "btrfsx loaded after the refusal"
+_loaded btrfsx && _fail "btrfsx loaded after the refusal"
 [ -d /sys/fs/btrfs/features ] || _fail "/sys/fs/btrfs gone after the refusal"
 [ "$(stat -c '%t:%T' /dev/btrfs-control)" = a:ea ] || _fail "stock /dev/btrfs-control disturbed"
 
 # 2. Drop-in: stock btrfs out, btrfsx in under its names.
 _run rmmod btrfs
 _run insmod "$ko" dropin=1
-loaded btrfs && _fail "the stock btrfs module came back"
+_loaded btrfs && _fail "the stock btrfs module came back"
 grep -qP '^\s*btrfs$' /proc/filesystems || _fail "no btrfs in /proc/filesystems"
 grep -qP '^\s*btrfsx$' /proc/filesystems && _fail "btrfsx in /proc/filesystems in drop-in mode"
 [ -d /sys/fs/btrfs/features ] || _fail "no /sys/fs/btrfs/features"
@@ -86,7 +63,7 @@ U=$(blkid -s UUID -o value "$A")
 out=$(../../scripts/btrfsx-scan --ready "$A" 2>&1) ||
 	_fail "btrfsx-scan --ready $A in drop-in mode: $out"
 _mount btrfs "$A" $M
-loaded btrfs && _fail "mount -t btrfs loaded the stock module"
+_loaded btrfs && _fail "mount -t btrfs loaded the stock module"
 [ "$(_fstype $M)" = btrfs ] || _fail "/proc/mounts shows $M as $(_fstype $M)"
 [ -d /sys/fs/btrfs/$U ] && [ ! -L /sys/fs/btrfs/$U ] || _fail "no /sys/fs/btrfs/$U directory"
 dmesg | grep -q "BTRFSX info (device ${A#/dev/}" || _fail "$M is not btrfsx's (no BTRFSX log lines)"
@@ -123,7 +100,7 @@ _umount $M
 _run rmmod btrfsx
 trap - EXIT
 restore
-loaded btrfs && loaded btrfsx || _fail "modules not restored: $(grep -E '^btrfsx? ' /proc/modules)"
+_loaded btrfs && _loaded btrfsx || _fail "modules not restored: $(grep -E '^btrfsx? ' /proc/modules)"
 [ -c /dev/btrfsx-control ] && [ -d /sys/fs/btrfsx/features ] || _fail "btrfsx not back under its own names"
 [ "$(stat -c '%t:%T' /dev/btrfs-control)" = a:ea ] || _fail "stock /dev/btrfs-control not back"
 # The filesystem btrfsx wrote in drop-in mode mounts under stock btrfs.

@@ -12,42 +12,19 @@ _require_cmd findmnt btrfstune
 A=${DISKS[0]} B=${DISKS[1]}
 M=$SCRATCH/c
 
-btrfsx_ko() { # the btrfsx.ko scripts/vm loaded (VM_KOS in $VM_OUT/.vm/env)
-	local VM_KOS=() k
-	# shellcheck source=/dev/null
-	[ -n "${VM_OUT:-}" ] && [ -f "$VM_OUT/.vm/env" ] && . "$VM_OUT/.vm/env"
-	for k in "${VM_KOS[@]}"; do
-		case $k in */btrfsx.ko) echo "$k"; return 0 ;; esac
-	done
-	return 1
-}
-ko=$(btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
+ko=$(_btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
 [ -f "$ko" ] || _skip "$ko not readable in the guest"
-loaded() { grep -q "^$1 " /proc/modules; }
-# modprobe reads the host's modules.dep over 9p, which a depmod running on
-# the host may be rewriting: retry, then load the file itself.
-load_stock() {
-	local i f
-	for i in 1 2 3; do
-		modprobe btrfs 2>/dev/null && return 0
-		sleep 2
-	done
-	for f in /lib/modules/"$(uname -r)"/kernel/fs/btrfs/btrfs.ko*; do
-		[ -f "$f" ] && insmod "$f" && return 0
-	done
-	return 1
-}
-loaded btrfs || _skip "the stock btrfs module is not loaded"
+_loaded btrfs || _skip "the stock btrfs module is not loaded"
 [ "$(cat /sys/module/btrfsx/parameters/progs_compat 2>/dev/null)" = Y ] ||
 	_skip "btrfsx not loaded with progs_compat=1 (or without that parameter)"
 
 restore() {
 	umount $M 2>/dev/null
-	if loaded btrfsx && [ "$(cat /sys/module/btrfsx/parameters/progs_compat)" != Y ]; then
+	if _loaded btrfsx && [ "$(cat /sys/module/btrfsx/parameters/progs_compat)" != Y ]; then
 		rmmod btrfsx || echo "restore: rmmod btrfsx failed" >&2
 	fi
-	loaded btrfs || load_stock || echo "restore: cannot load the stock btrfs module" >&2
-	loaded btrfsx || insmod "$ko" || echo "restore: insmod $ko failed" >&2
+	_loaded btrfs || _load_stock || echo "restore: cannot load the stock btrfs module" >&2
+	_loaded btrfsx || insmod "$ko" || echo "restore: insmod $ko failed" >&2
 }
 trap restore EXIT
 
@@ -110,6 +87,6 @@ _umount $M
 _run rmmod btrfsx
 trap - EXIT
 restore
-loaded btrfs && loaded btrfsx || _fail "modules not restored: $(grep -E '^btrfsx? ' /proc/modules)"
+_loaded btrfs && _loaded btrfsx || _fail "modules not restored: $(grep -E '^btrfsx? ' /proc/modules)"
 [ "$(cat /sys/module/btrfsx/parameters/progs_compat)" = Y ] || _fail "btrfsx not back with its defaults"
 exit 0

@@ -65,3 +65,30 @@ _btrfs_check() { # unmounted device
 }
 
 _fstype() { awk -v m="$1" '$2 == m { print $3 }' /proc/mounts | tail -n1; }
+
+# The btrfsx.ko path scripts/vm loaded (VM_KOS in $VM_OUT/.vm/env; bash
+# arrays do not survive the environment, so read the file).
+_btrfsx_ko() {
+	local VM_KOS=() ko
+	# shellcheck source=/dev/null
+	[ -n "${VM_OUT:-}" ] && [ -f "$VM_OUT/.vm/env" ] && . "$VM_OUT/.vm/env"
+	for ko in "${VM_KOS[@]}"; do
+		case $ko in */btrfsx.ko) echo "$ko"; return 0 ;; esac
+	done
+	return 1
+}
+_loaded() { grep -q "^$1 " /proc/modules; } # _loaded MODULE
+# Load the stock btrfs module. modprobe reads the host's modules.dep over 9p,
+# which a depmod running on the host may be rewriting: retry, then load the
+# file itself.
+_load_stock() {
+	local i f
+	for i in 1 2 3; do
+		modprobe btrfs 2>/dev/null && return 0
+		sleep 2
+	done
+	for f in /lib/modules/"$(uname -r)"/kernel/fs/btrfs/btrfs.ko*; do
+		[ -f "$f" ] && insmod "$f" && return 0
+	done
+	return 1
+}

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # Helpers of the reliability tests tests/vm/1NN-*.sh (sourced after
-# common.sh): long mode, the btrfsx module path, kernel log windows, dm-flakey.
+# common.sh): long mode, kernel log windows, dm-flakey.
 #
 # Long mode (stress 30 min, 500 fuzz images, 100 load cycles) is on when any of:
 #   - BTRFSX_LONG=1 is in the environment of the test;
@@ -15,18 +15,6 @@ _long() {
 	[ "${BTRFSX_LONG:-0}" = 1 ] && return 0
 	grep -qw 'BTRFSX_LONG=1' /proc/cmdline 2>/dev/null && return 0
 	[ -n "${VM_OUT:-}" ] && [ -e "$VM_OUT/.long" ]
-}
-
-# The btrfsx.ko path(s) scripts/vm loaded (VM_KOS in $VM_OUT/.vm/env; bash
-# arrays do not survive the environment, so read the file).
-_btrfsx_ko() {
-	local VM_KOS=() ko
-	# shellcheck source=/dev/null
-	[ -n "${VM_OUT:-}" ] && [ -f "$VM_OUT/.vm/env" ] && . "$VM_OUT/.vm/env"
-	for ko in "${VM_KOS[@]}"; do
-		case $ko in */btrfsx.ko) echo "$ko"; return 0 ;; esac
-	done
-	return 1
 }
 
 # Kernel log windows: _klog_mark NAME writes a marker, _klog_since NAME prints
