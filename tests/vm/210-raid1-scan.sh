@@ -89,24 +89,22 @@ trap 'udevadm control --exit 2>/dev/null' EXIT
 $udevd --daemon --resolve-names=never 2>/dev/null || _fail "cannot start $udevd"
 udevadm settle -t 30
 
-scan --forget
-udevadm trigger --action=change --settle "/sys/class/block/${A#/dev/}" "/sys/class/block/${B#/dev/}" ||
-	_fail "udevadm trigger failed"
-udevadm settle -t 60
-scan --ready "$A"
-[ $RC = 0 ] || _fail "udev change events did not register both devices: $OUT"
-_mount btrfsx "$A" $M
-_verify $M /tmp/r.sums
-_umount $M
-
-scan --forget
-udevadm trigger --action=add --settle /sys/class/misc/btrfsx-control ||
-	_fail "udevadm trigger failed"
-udevadm settle -t 60
-scan --ready "$B"
-[ $RC = 0 ] || _fail "the btrfsx-control add event did not register the devices: $OUT"
-_mount btrfsx "$B" $M
-_verify $M /tmp/r.sums
-_umount $M
+# udev_registers WHAT DEV TRIGGER-ARGS...: with every device forgotten, the
+# udev events TRIGGER-ARGS fire must register the RAID1 so that it mounts by DEV.
+udev_registers() {
+	local what=$1 dev=$2
+	shift 2
+	scan --forget
+	udevadm trigger --settle "$@" || _fail "udevadm trigger failed"
+	udevadm settle -t 60
+	scan --ready "$dev"
+	[ $RC = 0 ] || _fail "$what did not register the devices: $OUT"
+	_mount btrfsx "$dev" $M
+	_verify $M /tmp/r.sums
+	_umount $M
+}
+udev_registers "udev change events" "$A" --action=change \
+	"/sys/class/block/${A#/dev/}" "/sys/class/block/${B#/dev/}"
+udev_registers "the btrfsx-control add event" "$B" --action=add /sys/class/misc/btrfsx-control
 _btrfs_check "$A"
 exit 0
