@@ -5,9 +5,13 @@
  */
 
 #include <linux/delay.h>
+#include <linux/hashtable.h>
 #include <linux/kobject.h>
 #include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include "btrfsx/extent-rule.h"
 
@@ -178,5 +182,82 @@ void btrfsx_debug_clone_delay(void)
 
 	if (ms)
 		msleep(ms);
+}
+
+static bool debug_clone_skip_lock;
+module_param(debug_clone_skip_lock, bool, 0644);
+MODULE_PARM_DESC(debug_clone_skip_lock,
+		 "debug: clone and dedupe do not take the source extent's DISK lock although the rule is on, to show that the assertion catches it (default N)");
+
+bool btrfsx_debug_clone_skip_lock(void)
+{
+	return READ_ONCE(debug_clone_skip_lock);
+}
+
+/*
+ * Open scopes, by task.  Debug builds only, so one lock for all is enough;
+ * the newest scope of a task is found first (hash_add() adds at the head).
+ */
+static DEFINE_SPINLOCK(scope_lock);
+static DEFINE_HASHTABLE(scope_table, 6);
+
+void btrfsx_rule_scope_open(struct btrfsx_rule_scope *scope,
+			    struct btrfsx_fs *fs,
+			    enum btrfsx_range_caller caller, bool excl)
+{
+	scope->task = current;
+	scope->fs = fs;
+	scope->held = NULL;
+	scope->bytenr = 0;
+	scope->len = 0;
+	scope->caller = caller;
+	scope->excl = excl;
+	spin_lock(&scope_lock);
+	hash_add(scope_table, &scope->node, (unsigned long)current);
+	spin_unlock(&scope_lock);
+}
+
+void btrfsx_rule_scope_close(struct btrfsx_rule_scope *scope)
+{
+	spin_lock(&scope_lock);
+	hash_del(&scope->node);
+	spin_unlock(&scope_lock);
+}
+
+static const char * const scope_names[BTRFSX_RANGE_NR_CALLERS] = {
+	[BTRFSX_RANGE_CLONE] = "clone",
+	[BTRFSX_RANGE_DEDUPE] = "dedupe",
+	[BTRFSX_RANGE_RELOCATION] = "relocation",
+	[BTRFSX_RANGE_DELAYED_REF] = "delayed-ref",
+	[BTRFSX_RANGE_OTHER] = "other",
+};
+
+void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
+			    u64 len)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 3);
+	struct btrfsx_rule_scope *scope, *found = NULL;
+
+	if (!btrfsx_rule_enabled())
+		return;
+	spin_lock(&scope_lock);
+	hash_for_each_possible(scope_table, scope, node,
+			       (unsigned long)current) {
+		if (scope->task == current) {
+			found = scope;
+			break;
+		}
+	}
+	spin_unlock(&scope_lock);
+	/* The scope belongs to this task: it cannot go away under us. */
+	if (!found || found->fs != fs || !found->len ||
+	    bytenr + len <= found->bytenr || found->bytenr + found->len <= bytenr)
+		return;
+	if (btrfsx_extent_held(fs, found->held, bytenr, len, found->excl))
+		return;
+	if (__ratelimit(&rs))
+		WARN(1, "btrfsx: %s queued %s of data extent [%llu, +%llu) without its %s DISK lock\n",
+		     scope_names[found->caller], add ? "an ADD" : "a DROP",
+		     bytenr, len, found->excl ? "exclusive" : "shared");
 }
 #endif

@@ -72,19 +72,77 @@ static inline void btrfsx_debug_clone_delay(void)
 #endif
 
 /*
- * The assertion at the call that queues a data reference: with the rule on,
- * a reference queued by clone, dedupe or relocation without the extent's
- * DISK lock is a bug of the caller.  Debug builds stop right there, with the
- * guilty stack, instead of a transaction abort much later.
+ * The rule's assertion, where data references are queued (debug builds).
+ *
+ * Clone, dedupe and relocation open a scope for the current task and name
+ * in it, item by item, the data extent X they read a file extent item of
+ * and the DISK lock they hold on X (or NULL).  btrfs_add_delayed_data_ref()
+ * calls btrfsx_assert_data_ref() for every ADD and DROP: while the task has
+ * a scope open, a reference to X must be queued under that lock, shared or
+ * exclusive as the scope asks.  A path that forgets the lock stops there,
+ * with the guilty stack, instead of a transaction abort much later.
+ * References to other extents (the destination extents clone drops under
+ * their leaf's lock, relocation's new copy) are not the rule's business.
+ * Scopes nest: the innermost one of the task counts.
  */
-static inline void btrfsx_assert_extent_held(struct btrfsx_fs *fs,
-					     const struct btrfsx_range_req *req,
-					     u64 bytenr, u64 len, bool excl)
-{
+struct btrfsx_rule_scope {
 #ifdef BTRFSX_DEBUG
-	WARN_ON_ONCE(btrfsx_rule_enabled() &&
-		     !btrfsx_extent_held(fs, req, bytenr, len, excl));
+	struct hlist_node node;
+	struct task_struct *task;
+	struct btrfsx_fs *fs;
+	const struct btrfsx_range_req *held;
+	u64 bytenr;
+	u64 len;
+	enum btrfsx_range_caller caller;
+	bool excl;
 #endif
+};
+
+#ifdef BTRFSX_DEBUG
+void btrfsx_rule_scope_open(struct btrfsx_rule_scope *scope,
+			    struct btrfsx_fs *fs,
+			    enum btrfsx_range_caller caller, bool excl);
+void btrfsx_rule_scope_close(struct btrfsx_rule_scope *scope);
+void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
+			    u64 len);
+bool btrfsx_debug_clone_skip_lock(void);
+
+/* @scope's task now works on extent [@bytenr, +@len) holding @held. */
+static inline void btrfsx_rule_scope_extent(struct btrfsx_rule_scope *scope,
+					    u64 bytenr, u64 len,
+					    const struct btrfsx_range_req *held)
+{
+	scope->bytenr = bytenr;
+	scope->len = len;
+	scope->held = held;
 }
+#else
+static inline void btrfsx_rule_scope_open(struct btrfsx_rule_scope *scope,
+					  struct btrfsx_fs *fs,
+					  enum btrfsx_range_caller caller,
+					  bool excl)
+{
+}
+
+static inline void btrfsx_rule_scope_close(struct btrfsx_rule_scope *scope)
+{
+}
+
+static inline void btrfsx_rule_scope_extent(struct btrfsx_rule_scope *scope,
+					    u64 bytenr, u64 len,
+					    const struct btrfsx_range_req *held)
+{
+}
+
+static inline void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add,
+					  u64 bytenr, u64 len)
+{
+}
+
+static inline bool btrfsx_debug_clone_skip_lock(void)
+{
+	return false;
+}
+#endif
 
 #endif
