@@ -230,12 +230,16 @@ class Corrupter:
                          2**64 - 1, 2**63, 2**32, old + 4096, r.getrandbits(64)]) % 2**64
 
     def used_ranges(self, b):
+        # nritems may be corrupt already: never read past the block (a 4k
+        # block holds at most 159 item headers; seed 301 of the long mode
+        # found a 4k leaf claiming more).
         lvl, nr = b[0x64], u32(b, 0x60)
         if lvl > 0:
-            return [(0x20, HDR + KEYPTR * min(nr, 490))]
-        r = [(0x20, HDR + ITEM * min(nr, 650))]
+            return [(0x20, HDR + KEYPTR * min(nr, (len(b) - HDR) // KEYPTR))]
+        nr = min(nr, (len(b) - HDR) // ITEM)
+        r = [(0x20, HDR + ITEM * nr)]
         if nr:
-            lo = min(u32(b, HDR + ITEM * i + 17) for i in range(min(nr, 650)))
+            lo = min(u32(b, HDR + ITEM * i + 17) for i in range(nr))
             if HDR + lo < len(b):
                 r.append((HDR + lo, len(b)))
         return r
@@ -378,7 +382,7 @@ class Corrupter:
         b = self.block(lg)
         r = self.rng
         o = HDR + ITEM * slot
-        nr = u32(b, 0x60)
+        nr = min(u32(b, 0x60), (len(b) - HDR) // ITEM)  # may be corrupt
         choice = r.randrange(6)
         if choice == 0:
             v = r.choice([0, u32(b, o + 17) + 1, u32(b, o + 17) - 1, 2**32 - 1, self.img.nodesize])
