@@ -17,6 +17,10 @@
       Only write OUT: a copy of BASE corrupted as seed SEED would (prints what
       it did), to reproduce one case by hand.
 
+  fuzz.py zero-disk-extent BASE OUT
+      Write OUT: a copy of BASE whose first compressed file extent item has
+      disk_num_bytes 0 (stock btrfs crashes reading it; exit 2 without one).
+
 Everything one seed does depends on the seed and the base image only; the base
 images are built from fixed data, a fixed fs UUID and fixed operations.
 """
@@ -644,6 +648,26 @@ def corrupt(img, base_path, out_path, seed):
     return kind, "; ".join(c.what)
 
 
+def zero_disk_extent(img, base_path, out_path):
+    """Copy base to out and set disk_num_bytes to 0 in its first compressed
+    regular file extent item: the case stock btrfs crashes on (see
+    UPSTREAM_CRASH).  Returns a description, or None without such an item."""
+    for lg, slot, typ, d, size in img.items:
+        if typ != EXTENT_DATA or size < 53:
+            continue
+        with open(base_path, "rb") as f:
+            b = bytearray(img.read_block(f, lg))
+        if b[d + 20] != 1 or b[d + 16] == 0 or u64(b, d + 21) == 0:
+            continue
+        subprocess.run(["cp", "--sparse=always", base_path, out_path], check=True)
+        struct.pack_into("<Q", b, d + 29, 0)
+        with open(out_path, "r+b") as f:
+            Corrupter(img, f, random.Random(0)).block_write(lg, b)
+        return (f"compressed file extent {key_at(b, HDR + ITEM * slot)} in leaf {lg}: "
+                f"disk_num_bytes=0x0")
+    return None
+
+
 # ---------------------------------------------------------------- kernel side
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
@@ -1118,9 +1142,16 @@ def main():
     c.add_argument("base")
     c.add_argument("out")
     c.add_argument("seed", type=int)
+    z = sub.add_parser("zero-disk-extent")
+    z.add_argument("base")
+    z.add_argument("out")
     a = p.parse_args()
     if a.cmd == "run":
         sys.exit(main_run(a))
+    if a.cmd == "zero-disk-extent":
+        desc = zero_disk_extent(Image(a.base), a.base, a.out)
+        print(desc or "no compressed regular file extent item")
+        sys.exit(0 if desc else 2)
     img = Image(a.base)
     kind, desc = corrupt(img, a.base, a.out, a.seed)
     print(f"{kind}: {desc}")
