@@ -17,9 +17,10 @@
       Only write OUT: a copy of BASE corrupted as seed SEED would (prints what
       it did), to reproduce one case by hand.
 
-  fuzz.py zero-disk-extent BASE OUT
+  fuzz.py zero-disk-extent BASE OUT [VALUE]
       Write OUT: a copy of BASE whose first compressed file extent item has
-      disk_num_bytes 0 (stock btrfs crashes reading it; exit 2 without one).
+      disk_num_bytes VALUE (default 0; 2**63 crashes stock btrfs too; exit 2
+      without such an item).
 
 Everything one seed does depends on the seed and the base image only; the base
 images are built from fixed data, a fixed fs UUID and fixed operations.
@@ -648,10 +649,11 @@ def corrupt(img, base_path, out_path, seed):
     return kind, "; ".join(c.what)
 
 
-def zero_disk_extent(img, base_path, out_path):
-    """Copy base to out and set disk_num_bytes to 0 in its first compressed
-    regular file extent item: the case stock btrfs crashes on (see
-    UPSTREAM_CRASH).  Returns a description, or None without such an item."""
+def zero_disk_extent(img, base_path, out_path, value=0):
+    """Copy base to out and set disk_num_bytes to value (0, or 2**63) in its
+    first compressed regular file extent item: the cases stock btrfs crashes
+    on (see UPSTREAM_CRASH).  Returns a description, or None without such an
+    item."""
     for lg, slot, typ, d, size in img.items:
         if typ != EXTENT_DATA or size < 53:
             continue
@@ -660,11 +662,11 @@ def zero_disk_extent(img, base_path, out_path):
         if b[d + 20] != 1 or b[d + 16] == 0 or u64(b, d + 21) == 0:
             continue
         subprocess.run(["cp", "--sparse=always", base_path, out_path], check=True)
-        struct.pack_into("<Q", b, d + 29, 0)
+        struct.pack_into("<Q", b, d + 29, value)
         with open(out_path, "r+b") as f:
             Corrupter(img, f, random.Random(0)).block_write(lg, b)
         return (f"compressed file extent {key_at(b, HDR + ITEM * slot)} in leaf {lg}: "
-                f"disk_num_bytes=0x0")
+                f"disk_num_bytes={value:#x}")
     return None
 
 
@@ -978,11 +980,11 @@ def build_base(path, mnt, nodesize, with_log, seed):
 
 # ---------------------------------------------------------------- driver
 # Corruptions that crash stock btrfs of the supported kernels, which btrfsx's
-# patches refuse (patches/*/0009-tree-checker-reject-empty-data-extent): a
-# data extent of 0 disk bytes oopses 6.1 and BUGs 6.12 when read.  Stock
-# btrfs is not tried on them (a crash would end the whole run); btrfsx is,
-# and must refuse without a WARN.
-UPSTREAM_CRASH = re.compile(r"disk_num_bytes=0x0\b")
+# patches refuse (patches/*/0009-tree-checker-bound-data-extent-disk-size):
+# reading a compressed data extent of 0 or 2^63 disk bytes oopses 6.1 and
+# 6.12 (or BUGs in blk-mq).  Stock btrfs is not tried on them (a crash would
+# end the whole run); btrfsx is, and must refuse without a WARN.
+UPSTREAM_CRASH = re.compile(r"disk_num_bytes=(0x0|0x8000000000000000)\b")
 
 
 def main_run(a):
@@ -1145,11 +1147,12 @@ def main():
     z = sub.add_parser("zero-disk-extent")
     z.add_argument("base")
     z.add_argument("out")
+    z.add_argument("value", nargs="?", type=lambda v: int(v, 0), default=0)
     a = p.parse_args()
     if a.cmd == "run":
         sys.exit(main_run(a))
     if a.cmd == "zero-disk-extent":
-        desc = zero_disk_extent(Image(a.base), a.base, a.out)
+        desc = zero_disk_extent(Image(a.base), a.base, a.out, a.value)
         print(desc or "no compressed regular file extent item")
         sys.exit(0 if desc else 2)
     img = Image(a.base)
