@@ -31,8 +31,12 @@ rm -f "$out"/100-seeds.txt
 # script when it runs outside tests/vm/suite.
 marker="btrfsx-fuzz-start-$$"
 echo "<6>$marker" >/dev/kmsg
+# A trial that takes longer than this is a hang.  The debug kernel (KASAN,
+# lockdep) runs 2-7x slower: give it more.
+trial_timeout=120
+case $(uname -r) in *-btrfsx-debug) trial_timeout=600 ;; esac
 $PY ./fuzz/fuzz.py run --out "$out" --work "$SCRATCH/fuzz" --first "$first" \
-	--count "$count" --marker "$marker" ${VERBOSE:+--verbose}
+	--count "$count" --marker "$marker" --timeout "$trial_timeout" ${VERBOSE:+--verbose}
 rc=$?
 rm -rf "$SCRATCH/fuzz"
 case $rc in

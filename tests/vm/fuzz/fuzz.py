@@ -839,7 +839,10 @@ def trial(fstype, img_path, mnt, timeout):
             loop_detach(dev)
         except Exception as e:  # report, never hang the parent
             res["exception"] = repr(e)
-        os.write(wfd, json.dumps(res).encode())
+        try:
+            os.write(wfd, json.dumps(res).encode())
+        except BrokenPipeError:  # the parent gave up on us: a hang
+            pass
         os._exit(0)
     os.close(wfd)
     r, _, _ = select.select([rfd], [], [], timeout)
