@@ -224,14 +224,6 @@ void btrfsx_rule_scope_close(struct btrfsx_rule_scope *scope)
 	spin_unlock(&scope_lock);
 }
 
-static const char * const scope_names[BTRFSX_RANGE_NR_CALLERS] = {
-	[BTRFSX_RANGE_CLONE] = "clone",
-	[BTRFSX_RANGE_DEDUPE] = "dedupe",
-	[BTRFSX_RANGE_RELOCATION] = "relocation",
-	[BTRFSX_RANGE_DELAYED_REF] = "delayed-ref",
-	[BTRFSX_RANGE_OTHER] = "other",
-};
-
 void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
 			    u64 len)
 {
@@ -257,7 +249,7 @@ void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
 		return;
 	if (__ratelimit(&rs))
 		WARN(1, "btrfsx: %s queued %s of data extent [%llu, +%llu) without its %s DISK lock\n",
-		     scope_names[found->caller], add ? "an ADD" : "a DROP",
+		     btrfsx_range_caller_name(found->caller), add ? "an ADD" : "a DROP",
 		     bytenr, len, found->excl ? "exclusive" : "shared");
 }
 #endif

@@ -102,6 +102,11 @@ static const char * const rl_caller_names[BTRFSX_RANGE_NR_CALLERS] = {
 	[BTRFSX_RANGE_OTHER] = "other",
 };
 
+const char *btrfsx_range_caller_name(enum btrfsx_range_caller caller)
+{
+	return caller < BTRFSX_RANGE_NR_CALLERS ? rl_caller_names[caller] : "?";
+}
+
 struct btrfsx_range_stats __percpu *btrfsx_range_stats_alloc(void)
 {
 	return alloc_percpu(struct btrfsx_range_stats);

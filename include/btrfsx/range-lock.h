@@ -125,6 +125,7 @@ struct btrfsx_range_req {
 	struct btrfsx_range_node inline_nodes[BTRFSX_RANGE_INLINE_NODES];
 };
 
+const char *btrfsx_range_caller_name(enum btrfsx_range_caller caller);
 struct btrfsx_range_stats __percpu *btrfsx_range_stats_alloc(void);
 void btrfsx_range_stats_free(struct btrfsx_range_stats __percpu *stats);
 void btrfsx_range_stats_sum(struct btrfsx_range_stats __percpu *stats,
