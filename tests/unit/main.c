@@ -79,9 +79,10 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, timeout);
-	printf("1..%u\n", nr_api_tests + nr_model_tests);
+	printf("1..%u\n", nr_api_tests + nr_model_tests + nr_file_lock_tests);
 	failures += run(api_tests, nr_api_tests, &num, only);
 	failures += run(model_tests, nr_model_tests, &num, only);
+	failures += run(file_lock_tests, nr_file_lock_tests, &num, only);
 	printf("# %d of %u failed\n", failures, num);
 	return failures ? 1 : 0;
 }

@@ -11,5 +11,7 @@ extern const struct test api_tests[];
 extern const unsigned int nr_api_tests;
 extern const struct test model_tests[];
 extern const unsigned int nr_model_tests;
+extern const struct test file_lock_tests[];
+extern const unsigned int nr_file_lock_tests;
 
 #endif

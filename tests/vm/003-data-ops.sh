@@ -1,6 +1,7 @@
 #!/bin/bash
 # Purpose: data written through btrfsx survives reflink, dedupe, snapshot,
-# zstd compression, a full balance and scrub, checked by sha256 after remount.
+# zstd compression, a full balance and scrub, checked by sha256 after remount;
+# the lock manager's statistics show each subsystem's FILE and DISK locks.
 . ./common.sh
 _require_cmd xfs_io
 _require_disks 1
@@ -31,6 +32,16 @@ xfs_io -c "fiemap -v" $M/data/d2 | grep -q shared ||
 _run btrfs balance start --full-balance $M
 out=$(btrfs scrub start -B $M 2>&1) || _fail "scrub: $out"
 grep -q 'no errors found\|Error summary: *no errors' <<<"$out" || _fail "scrub found errors: $out"
+# Every subsystem took its ranges from the lock manager: FILE (clone and
+# dedupe file ranges, the data-relocation inode) and DISK (the extent rule).
+st=/sys/fs/btrfsx/$(blkid -s UUID -o value "$D")/range_locks/stats
+[ -r "$st" ] || _fail "no lock statistics at $st"
+for k in "file clone" "file dedupe" "file relocation" \
+	 "disk clone" "disk dedupe" "disk relocation"; do
+	n=$(awk -v k="$k" '$1 " " $2 == k { print $3 }' "$st")
+	[ "${n:-0}" -gt 0 ] || _fail "lock statistics: '$k' acquired ${n:-?}: $(cat "$st")"
+	_note "locks acquired, $k: $n"
+done
 _umount $M
 _mount btrfsx "$D" $M
 _verify $M/data /tmp/data.sums

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * FILE-range locks of clone, dedupe and the data-relocation inode.
+ *
+ * Every btrfs inode embeds a FILE domain of the range-lock manager.  Clone
+ * and dedupe take their file ranges there (the destination exclusive, on 6.1
+ * the source shared), and relocation takes the data-relocation inode's ranges
+ * there, before the inode's io_tree range lock that upstream takes.  The
+ * manager orders them (FILE before DISK, one inode after the other), counts
+ * them per subsystem and shows them to lockdep; the io_tree lock, kept as
+ * upstream has it, is what excludes every other user of the inode's extent
+ * locks (buffered and direct IO, readahead, fiemap, defrag, writeback), so
+ * that exclusion stays exactly as strong as stock.  See docs/locking.md.
+ *
+ * Like extent-rule.h, this knows no btrfs structure.
+ */
+#ifndef BTRFSX_FILE_LOCK_H
+#define BTRFSX_FILE_LOCK_H
+
+#include <linux/types.h>
+#include "btrfsx/range-lock.h"
+
+struct btrfsx_fs;
+
+/* Set up and tear down the FILE domain embedded in a btrfs inode. */
+void btrfsx_inode_locks_init(struct btrfsx_range_domain *dom,
+			     struct btrfsx_fs *fs);
+void btrfsx_inode_locks_destroy(struct btrfsx_range_domain *dom);
+
+/* One exclusive range of one inode, for the data-relocation inode. */
+void btrfsx_file_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
+		      enum btrfsx_range_caller caller,
+		      struct btrfsx_range_req *req);
+void btrfsx_file_unlock(struct btrfsx_range_req *req);
+
+/* The file ranges of one clone or dedupe call. */
+struct btrfsx_remap_locks {
+	struct btrfsx_range_req src;
+	struct btrfsx_range_req dst;
+	unsigned int nr;
+};
+
+int btrfsx_remap_lock(struct btrfsx_remap_locks *locks,
+		      struct btrfsx_range_domain *src, u64 src_off,
+		      struct btrfsx_range_domain *dst, u64 dst_off, u64 len,
+		      enum btrfsx_range_caller caller);
+void btrfsx_remap_unlock(struct btrfsx_remap_locks *locks);
+
+#endif
