@@ -7,6 +7,7 @@
 #include <linux/delay.h>
 #include <linux/hashtable.h>
 #include <linux/kobject.h>
+#include <linux/limits.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
@@ -116,13 +117,29 @@ void btrfsx_fs_sysfs_remove(struct btrfsx_fs *fs)
 
 /* The rule */
 
+/*
+ * The last byte of data extent [@bytenr, +@len) in the DISK domain.  Only a
+ * corrupt file extent item has @len 0 or runs past U64_MAX; stock btrfs goes
+ * on with such an item (and fails later, where it looks the extent up), so
+ * lock what there is, the first byte or up to U64_MAX, rather than refuse
+ * the call with a WARN.
+ */
+static u64 extent_last(u64 bytenr, u64 len)
+{
+	if (!len)
+		return bytenr;
+	if (bytenr + len - 1 < bytenr)
+		return U64_MAX;
+	return bytenr + len - 1;
+}
+
 int btrfsx_extent_lock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
 		       enum btrfsx_range_mode mode,
 		       enum btrfsx_range_caller caller,
 		       struct btrfsx_range_req *req)
 {
-	return btrfsx_range_lock(&fs->disk, bytenr, bytenr + len - 1, mode,
-				 caller, req);
+	return btrfsx_range_lock(&fs->disk, bytenr, extent_last(bytenr, len),
+				 mode, caller, req);
 }
 
 bool btrfsx_extent_trylock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
@@ -130,8 +147,9 @@ bool btrfsx_extent_trylock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
 			   enum btrfsx_range_caller caller,
 			   struct btrfsx_range_req *req)
 {
-	return btrfsx_range_trylock(&fs->disk, bytenr, bytenr + len - 1, mode,
-				    caller, req);
+	return btrfsx_range_trylock(&fs->disk, bytenr,
+				    extent_last(bytenr, len), mode, caller,
+				    req);
 }
 
 void btrfsx_extent_unlock(struct btrfsx_range_req *req)
@@ -147,7 +165,7 @@ bool btrfsx_extent_held(struct btrfsx_fs *fs,
 		return false;
 	if (excl && req->mode != BTRFSX_RANGE_EXCL)
 		return false;
-	return req->start <= bytenr && bytenr + len - 1 <= req->end;
+	return req->start <= bytenr && extent_last(bytenr, len) <= req->end;
 }
 
 #ifdef BTRFSX_DEBUG

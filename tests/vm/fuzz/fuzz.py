@@ -17,10 +17,10 @@
       Only write OUT: a copy of BASE corrupted as seed SEED would (prints what
       it did), to reproduce one case by hand.
 
-  fuzz.py zero-disk-extent BASE OUT [VALUE]
-      Write OUT: a copy of BASE whose first compressed file extent item has
-      disk_num_bytes VALUE (default 0; 2**63 crashes stock btrfs too; exit 2
-      without such an item).
+  fuzz.py zero-disk-extent [--uncompressed] BASE OUT [VALUE]
+      Write OUT: a copy of BASE whose first compressed (or uncompressed) file
+      extent item has disk_num_bytes VALUE (default 0; compressed, 0 and 2**63
+      crash stock btrfs too; exit 2 without such an item).
 
 Everything one seed does depends on the seed and the base image only; the base
 images are built from fixed data, a fixed fs UUID and fixed operations.
@@ -651,23 +651,24 @@ def corrupt(img, base_path, out_path, seed):
     return kind, "; ".join(c.what)
 
 
-def zero_disk_extent(img, base_path, out_path, value=0):
+def zero_disk_extent(img, base_path, out_path, value=0, compressed=True):
     """Copy base to out and set disk_num_bytes to value (0, or 2**63) in its
     first compressed regular file extent item: the cases stock btrfs crashes
-    on (see UPSTREAM_CRASH).  Returns a description, or None without such an
-    item."""
+    on (see UPSTREAM_CRASH); with compressed=False in its first uncompressed
+    one.  Returns a description, or None without such an item."""
     for lg, slot, typ, d, size in img.items:
         if typ != EXTENT_DATA or size < 53:
             continue
         with open(base_path, "rb") as f:
             b = bytearray(img.read_block(f, lg))
-        if b[d + 20] != 1 or b[d + 16] == 0 or u64(b, d + 21) == 0:
+        if b[d + 20] != 1 or (b[d + 16] != 0) != compressed or u64(b, d + 21) == 0:
             continue
         subprocess.run(["cp", "--sparse=always", base_path, out_path], check=True)
         struct.pack_into("<Q", b, d + 29, value)
         with open(out_path, "r+b") as f:
             Corrupter(img, f, random.Random(0)).block_write(lg, b)
-        return (f"compressed file extent {key_at(b, HDR + ITEM * slot)} in leaf {lg}: "
+        return (f"{'' if compressed else 'un'}compressed file extent "
+                f"{key_at(b, HDR + ITEM * slot)} in leaf {lg}: "
                 f"disk_num_bytes={value:#x}")
     return None
 
@@ -1160,6 +1161,7 @@ def main():
     c.add_argument("out")
     c.add_argument("seed", type=int)
     z = sub.add_parser("zero-disk-extent")
+    z.add_argument("--uncompressed", action="store_true")
     z.add_argument("base")
     z.add_argument("out")
     z.add_argument("value", nargs="?", type=lambda v: int(v, 0), default=0)
@@ -1167,8 +1169,9 @@ def main():
     if a.cmd == "run":
         sys.exit(main_run(a))
     if a.cmd == "zero-disk-extent":
-        desc = zero_disk_extent(Image(a.base), a.base, a.out, a.value)
-        print(desc or "no compressed regular file extent item")
+        desc = zero_disk_extent(Image(a.base), a.base, a.out, a.value,
+                                not a.uncompressed)
+        print(desc or "no such regular file extent item")
         sys.exit(0 if desc else 2)
     img = Image(a.base)
     kind, desc = corrupt(img, a.base, a.out, a.seed)

@@ -1,0 +1,68 @@
+#!/bin/bash
+# Purpose: an uncompressed file extent item with disk_num_bytes 0 (a corrupt
+# image) is reflinked by btrfsx as by stock btrfs, with no WARN from btrfsx's
+# lock code.  Before, the extent rule asked the lock manager for the empty
+# DISK range [disk_bytenr, disk_bytenr - 1]: a WARN and EINVAL where stock's
+# reflink succeeds (found by the 6.12 long fuzz run).  What happens next is
+# upstream's and must match: both abort the transaction that runs the
+# reference (no extent item of 0 bytes), so the log is saved and cleared.
+. ./common.sh
+. ./lib-reliability.sh
+_require_py
+_require_cmd mkfs.btrfs
+modprobe loop 2>/dev/null
+[ -e /dev/loop-control ] || _skip "no loop device support"
+_loaded btrfs || _load_stock || _skip "stock btrfs module not available"
+M=$SCRATCH/106
+img=$SCRATCH/106.img
+mkdir -p "$M"
+rm -f "$img" "$img.bad"
+truncate -s 256M "$img"
+_mkfs "$img"
+dev=$(losetup -f --show "$img") || _fail "losetup $img"
+_mount btrfs "$dev" "$M"
+head -c 1M /dev/urandom >"$M/f1"
+sync
+_umount "$M"
+losetup -d "$dev"
+desc=$($PY ./fuzz/fuzz.py zero-disk-extent --uncompressed "$img" "$img.bad" 0) ||
+	_fail "no uncompressed extent to patch: $desc"
+_note "$desc"
+
+# try TYPE: mount a fresh copy, reflink f1, unmount; prints the result.
+try() {
+	local type=$1 d r
+	cp --sparse=always "$img.bad" "$img.$type"
+	d=$(losetup -f --show "$img.$type") || _fail "losetup $img.$type"
+	_klog_mark "106-$type"
+	if ! mount -t "$type" "$d" "$M" 2>/dev/null; then
+		r="mount refused"
+	elif r=$(xfs_io -f -c "reflink $M/f1" "$M/r1" 2>&1); then
+		r="reflink ok"
+	else
+		r="reflink: ${r##*: }"
+	fi
+	sync 2>/dev/null
+	umount "$M" 2>/dev/null
+	losetup -d "$d"
+	rm -f "$img.$type"
+	if _klog_since "106-$type" | grep -q 'Transaction aborted\|transaction aborted'; then
+		r+=", transaction aborted"
+	fi
+	echo "$r"
+}
+stock=$(try btrfs)
+log_stock=$(_klog_since "106-btrfs")
+ours=$(try btrfsx)
+log=$(_klog_since "106-btrfsx")
+_note "stock btrfs: $stock"
+_note "btrfsx:      $ours"
+dmesg >"${VM_OUT:-$SCRATCH}/106-zero-length-reflink.dmesg"
+dmesg -C
+rm -f "$img" "$img.bad"
+own=$(grep -E 'src/(range-lock|extent-rule|file-lock)\.c|btrfsx_(range|extent)_' <<<"$log" | head -3)
+[ -z "$own" ] || _fail "WARN from btrfsx's lock code: $own"
+[ "$ours" = "$stock" ] || _fail "btrfsx ($ours) differs from stock btrfs ($stock)"
+grep -qE 'WARNING:|BUG:|Oops' <<<"$log_stock$log" &&
+	_note "upstream WARN/abort of both kept in 106-zero-length-reflink.dmesg; kernel log cleared"
+exit 0
