@@ -212,6 +212,27 @@ bool btrfsx_debug_clone_skip_lock(void)
 	return READ_ONCE(debug_clone_skip_lock);
 }
 
+static unsigned int debug_runner_disk_lock;
+module_param(debug_runner_disk_lock, uint, 0644);
+MODULE_PARM_DESC(debug_runner_disk_lock,
+		 "debug: the delayed-ref runner skips a data ref head whose DISK range it cannot try-lock, 1 exclusive, 2 shared: the design docs/extent-rule.md rejects, to show the commit livelock (default 0)");
+
+bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr, u64 len)
+{
+	unsigned int mode = READ_ONCE(debug_runner_disk_lock);
+	struct btrfsx_range_req req;
+
+	if (!mode || !fs)
+		return false;
+	if (!btrfsx_extent_trylock(fs, bytenr, len,
+				   mode == 1 ? BTRFSX_RANGE_EXCL :
+					       BTRFSX_RANGE_SHARED,
+				   BTRFSX_RANGE_DELAYED_REF, &req))
+		return true;
+	btrfsx_extent_unlock(&req);
+	return false;
+}
+
 /*
  * Open scopes, by task.  Debug builds only, so one lock for all is enough;
  * the newest scope of a task is found first (hash_add() adds at the head).

@@ -106,6 +106,12 @@ void btrfsx_rule_scope_close(struct btrfsx_rule_scope *scope);
 void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
 			    u64 len);
 bool btrfsx_debug_clone_skip_lock(void);
+/*
+ * The experiment behind docs/extent-rule.md's "the runner keeps the head
+ * mutex": should the delayed-ref runner skip the data ref head of extent
+ * [@bytenr, +@len) because its DISK range is locked?
+ */
+bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr, u64 len);
 
 /* @scope's task now works on extent [@bytenr, +@len) holding @held. */
 static inline void btrfsx_rule_scope_extent(struct btrfsx_rule_scope *scope,
@@ -140,6 +146,12 @@ static inline void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add,
 }
 
 static inline bool btrfsx_debug_clone_skip_lock(void)
+{
+	return false;
+}
+
+static inline bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr,
+					    u64 len)
 {
 	return false;
 }
