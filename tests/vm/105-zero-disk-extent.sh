@@ -8,22 +8,13 @@
 . ./lib-reliability.sh
 _require_py
 _require_cmd mkfs.btrfs
-modprobe loop 2>/dev/null
-[ -e /dev/loop-control ] || _skip "no loop device support"
 M=$SCRATCH/105
 img=$SCRATCH/105.img
-mkdir -p "$M"
-rm -f "$img" "$img.bad"
-truncate -s 256M "$img"
-_mkfs "$img"
-dev=$(losetup -f --show "$img") || _fail "losetup $img"
-_mount btrfs "$dev" "$M" compress=zlib
+_image_mount "$img" "$M" compress=zlib
 for i in 1 2 3 4; do
 	yes "btrfsx zero-disk-extent $i" | head -c 1M >"$M/f$i"
 done
-sync
-_umount "$M"
-losetup -d "$dev"
+_image_umount "$M"
 
 # btrfsx: refuse the mount or the read, never crash.
 for pair in "0 0" "0x8000000000000000 9223372036854775808"; do

@@ -10,21 +10,12 @@
 . ./lib-reliability.sh
 _require_py
 _require_cmd mkfs.btrfs
-modprobe loop 2>/dev/null
-[ -e /dev/loop-control ] || _skip "no loop device support"
 _loaded btrfs || _load_stock || _skip "stock btrfs module not available"
 M=$SCRATCH/106
 img=$SCRATCH/106.img
-mkdir -p "$M"
-rm -f "$img" "$img.bad"
-truncate -s 256M "$img"
-_mkfs "$img"
-dev=$(losetup -f --show "$img") || _fail "losetup $img"
-_mount btrfs "$dev" "$M"
+_image_mount "$img" "$M"
 head -c 1M /dev/urandom >"$M/f1"
-sync
-_umount "$M"
-losetup -d "$dev"
+_image_umount "$M"
 desc=$($PY ./fuzz/fuzz.py zero-disk-extent --uncompressed "$img" "$img.bad" 0) ||
 	_fail "no uncompressed extent to patch: $desc"
 _note "$desc"

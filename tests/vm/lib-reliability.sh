@@ -29,6 +29,25 @@ _klog_since() {
 KLOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|kernel BUG|RIP:|transaction aborted|Transaction aborted|forced readonly|possible recursive locking|circular locking dependency|inconsistent lock state|blocked for more than|KASAN|UBSAN|lockdep'
 _klog_bad() { _klog_since "$1" | grep -E "$KLOG_BAD" | head -${2:-5}; }
 
+# Image files made by stock btrfs, for tests that patch an item with
+# fuzz/fuzz.py: _image_mount IMG DIR [OPTIONS] makes a fresh 256 MiB image
+# IMG and mounts it with stock btrfs on a loop device ($IMG_DEV);
+# _image_umount DIR syncs, unmounts and detaches it.
+_image_mount() {
+	modprobe loop 2>/dev/null
+	[ -e /dev/loop-control ] || _skip "no loop device support"
+	rm -f "$1" "$1.bad"
+	truncate -s 256M "$1"
+	_mkfs "$1"
+	IMG_DEV=$(losetup -f --show "$1") || _fail "losetup $1"
+	_mount btrfs "$IMG_DEV" "$2" "${3:-}"
+}
+_image_umount() {
+	sync
+	_umount "$1"
+	losetup -d "$IMG_DEV"
+}
+
 # Python helpers next to the tests (ioctl calls with exact errnos).
 PY=/usr/bin/python3
 _require_py() { [ -x $PY ] || _skip "python3 not installed"; }
