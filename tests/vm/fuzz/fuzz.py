@@ -62,6 +62,10 @@ BAD = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Call Trace|"
                  r"circular locking dependency|inconsistent lock state|"
                  r"blocked for more than|KASAN|UBSAN|lockdep")
 
+# A bad line that points at btrfsx's own code (src/): a WARN there is
+# btrfsx's even on an image where stock btrfs WARNs or aborts as well.
+OWN_CODE = re.compile(r"/src/(range-lock|extent-rule|file-lock|module|compat)\.c:|"
+                      r"\bbtrfsx_(range|extent|assert|rule|file|remap|inode_locks)_\w*\+0x")
 
 # ---------------------------------------------------------------- crc32c
 def _crc_table():
@@ -1078,7 +1082,12 @@ def main_run(a):
             counts["walk-diverged"] += 1
             verdict.append(f"walk: btrfsx {x.get('files')} files {x.get('errors')}, "
                            f"btrfs {s.get('files')} files {s.get('errors')}")
-        if x["bad"] and s["bad"]:
+        own = [l for l in x["bad"] if OWN_CODE.search(l)]
+        if own:
+            counts["btrfsx-only-bad"] += 1
+            problems.append(f"{tag}: in btrfsx's own code: {own[:4]}")
+            verdict.append("WARN in btrfsx's own code")
+        elif x["bad"] and s["bad"]:
             counts["both-bad"] += 1
             upstream.append(f"{tag}: btrfsx and stock btrfs both: {first_bad(s['bad'])}")
             verdict.append("both WARN/abort (upstream)")
