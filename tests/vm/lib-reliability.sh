@@ -20,12 +20,18 @@ _long() {
 # Kernel log windows: _klog_mark NAME writes a marker, _klog_since NAME prints
 # what came after it (after the last marker of that name; all of the ring
 # buffer if the marker has been pushed out of it, since the rest is newer).
-_klog_mark() { echo "<6>btrfsx-rel: mark $1 $$" >/dev/kmsg; }
-_klog_since() {
-	dmesg | awk -v m="btrfsx-rel: mark $1 $$" 'index($0, m) { buf = ""; next }
+# _klog_after MARKER is the mechanism: the log after the last line that ends
+# with MARKER (tests/vm/suite's per-test window uses it too).
+_klog_after() {
+	dmesg | awk -v m="$1" '
+		length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m {
+			buf = ""; next
+		}
 		{ buf = buf $0 "\n" } END { printf "%s", buf }'
 }
-# The same patterns tests/vm/suite fails a test for.
+_klog_mark() { echo "<6>btrfsx-rel: mark $1 $$" >/dev/kmsg; }
+_klog_since() { _klog_after "btrfsx-rel: mark $1 $$"; }
+# The patterns tests/vm/suite fails a test for.
 KLOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|kernel BUG|RIP:|transaction aborted|Transaction aborted|forced readonly|possible recursive locking|circular locking dependency|inconsistent lock state|blocked for more than|KASAN|UBSAN|lockdep'
 _klog_bad() { _klog_since "$1" | grep -E "$KLOG_BAD" | head -${2:-5}; }
 
