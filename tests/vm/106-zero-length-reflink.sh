@@ -51,7 +51,7 @@ _note "btrfsx:      $ours"
 dmesg >"${VM_OUT:-$SCRATCH}/106-zero-length-reflink.dmesg"
 dmesg -C
 rm -f "$img" "$img.bad"
-own=$(grep -E 'src/(range-lock|extent-rule|file-lock)\.c|btrfsx_(range|extent)_' <<<"$log" | head -3)
+own=$($PY ./fuzz/fuzz.py own-code <<<"$log" | head -3)
 [ -z "$own" ] || _fail "WARN from btrfsx's lock code: $own"
 [ "$ours" = "$stock" ] || _fail "btrfsx ($ours) differs from stock btrfs ($stock)"
 grep -qE 'WARNING:|BUG:|Oops' <<<"$log_stock$log" &&

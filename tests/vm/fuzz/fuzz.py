@@ -11,7 +11,8 @@
       btrfs does not, when the two refuse or accept the mount differently,
       when a trial hangs, or when the kernel log shows a problem outside any
       trial.  Images where stock btrfs misbehaves too are counted as upstream
-      (known) problems, reported with their seed, and do not fail the run.
+      (known) problems, reported with their seed, and do not fail the run,
+      unless btrfsx's WARN points into its own code (OWN_CODE).
 
   fuzz.py corrupt BASE OUT SEED
       Only write OUT: a copy of BASE corrupted as seed SEED would (prints what
@@ -21,6 +22,10 @@
       Write OUT: a copy of BASE whose first compressed (or uncompressed) file
       extent item has disk_num_bytes VALUE (default 0; compressed, 0 and 2**63
       crash stock btrfs too; exit 2 without such an item).
+
+  fuzz.py own-code < LOG
+      Print the kernel log lines that point into btrfsx's own code (src/),
+      the test run uses to tell btrfsx's WARNs from upstream's.
 
 Everything one seed does depends on the seed and the base image only; the base
 images are built from fixed data, a fixed fs UUID and fixed operations.
@@ -1174,7 +1179,11 @@ def main():
     z.add_argument("base")
     z.add_argument("out")
     z.add_argument("value", nargs="?", type=lambda v: int(v, 0), default=0)
+    sub.add_parser("own-code")
     a = p.parse_args()
+    if a.cmd == "own-code":
+        sys.stdout.writelines(l for l in sys.stdin if OWN_CODE.search(l))
+        sys.exit(0)
     if a.cmd == "run":
         sys.exit(main_run(a))
     if a.cmd == "zero-disk-extent":
