@@ -1,121 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The btrfsx extent rule (include/btrfsx/extent-rule.h): per-filesystem DISK
- * lock domain, its statistics in sysfs, and the debug-only experiment knobs.
+ * The btrfsx extent rule (include/btrfsx/extent-rule.h): the protocols that
+ * clone, dedupe and relocation follow on the DISK lock domain.
  */
 
-#include <linux/delay.h>
-#include <linux/hashtable.h>
-#include <linux/kobject.h>
+#include <linux/atomic.h>
+#include <linux/bug.h>
 #include <linux/limits.h>
-#include <linux/moduleparam.h>
-#include <linux/ratelimit.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/sysfs.h>
 #include "btrfsx/extent-rule.h"
-
-struct btrfsx_fs *btrfsx_fs_alloc(void)
-{
-	struct btrfsx_fs *fs;
-	int ret;
-
-	fs = kzalloc(sizeof(*fs), GFP_KERNEL);
-	if (!fs)
-		return NULL;
-	fs->stats = btrfsx_range_stats_alloc();
-	if (!fs->stats)
-		goto free;
-	ret = btrfsx_range_domain_init_disk(&fs->disk, BTRFSX_RANGE_DISK_SHIFT,
-					    BTRFSX_RANGE_DISK_SHARDS,
-					    fs->stats);
-	if (ret)
-		goto free_stats;
-	return fs;
-
-free_stats:
-	btrfsx_range_stats_free(fs->stats);
-free:
-	kfree(fs);
-	return NULL;
-}
-
-void btrfsx_fs_free(struct btrfsx_fs *fs)
-{
-	if (!fs)
-		return;
-	WARN_ON(fs->kobj);
-	btrfsx_range_domain_destroy(&fs->disk);
-	btrfsx_range_stats_free(fs->stats);
-	kfree(fs);
-}
-
-/* /sys/fs/btrfsx/<fsid>/range_locks/ */
-
-struct btrfsx_fs_kobj {
-	struct kobject kobj;
-	struct btrfsx_fs *fs;
-};
-
-static void btrfsx_fs_kobj_release(struct kobject *kobj)
-{
-	kfree(container_of(kobj, struct btrfsx_fs_kobj, kobj));
-}
-
-static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
-{
-	struct btrfsx_fs_kobj *k = container_of(kobj, struct btrfsx_fs_kobj,
-						kobj);
-
-	return btrfsx_range_stats_format(k->fs->stats, buf, PAGE_SIZE);
-}
-
-static struct kobj_attribute stats_attr = __ATTR(stats, 0400, stats_show,
-						 NULL);
-
-static struct attribute *btrfsx_fs_attrs[] = {
-	&stats_attr.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(btrfsx_fs);
-
-static const struct kobj_type btrfsx_fs_ktype = {
-	.sysfs_ops = &kobj_sysfs_ops,
-	.release = btrfsx_fs_kobj_release,
-	.default_groups = btrfsx_fs_groups,
-};
-
-int btrfsx_fs_sysfs_add(struct btrfsx_fs *fs, struct kobject *fsid_kobj)
-{
-	struct btrfsx_fs_kobj *k;
-	int ret;
-
-	k = kzalloc(sizeof(*k), GFP_KERNEL);
-	if (!k)
-		return -ENOMEM;
-	k->fs = fs;
-	ret = kobject_init_and_add(&k->kobj, &btrfsx_fs_ktype, fsid_kobj,
-				   "range_locks");
-	if (ret) {
-		kobject_put(&k->kobj);
-		return ret;
-	}
-	fs->kobj = &k->kobj;
-	return 0;
-}
-
-void btrfsx_fs_sysfs_remove(struct btrfsx_fs *fs)
-{
-	if (!fs || !fs->kobj)
-		return;
-	kobject_del(fs->kobj);
-	kobject_put(fs->kobj);
-	fs->kobj = NULL;
-}
-
-/* The rule */
+#include "btrfsx/fs.h"
 
 /*
  * The last byte of data extent [@bytenr, +@len) in the DISK domain.  Only a
@@ -152,11 +46,6 @@ bool btrfsx_extent_trylock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
 				    req);
 }
 
-void btrfsx_extent_unlock(struct btrfsx_range_req *req)
-{
-	btrfsx_range_unlock(req);
-}
-
 bool btrfsx_extent_held(struct btrfsx_fs *fs,
 			const struct btrfsx_range_req *req,
 			u64 bytenr, u64 len, bool excl)
@@ -168,127 +57,180 @@ bool btrfsx_extent_held(struct btrfsx_fs *fs,
 	return req->start <= bytenr && extent_last(bytenr, len) <= req->end;
 }
 
-#ifdef BTRFSX_DEBUG
-static bool debug_disk_rule = true;
-module_param(debug_disk_rule, bool, 0644);
-MODULE_PARM_DESC(debug_disk_rule,
-		 "debug: enforce the DISK extent rule (default Y)");
+/* Clone and dedupe */
 
-static bool debug_upstream_protection = true;
-module_param(debug_upstream_protection, bool, 0644);
-MODULE_PARM_DESC(debug_upstream_protection,
-		 "debug: keep upstream's reflink/relocation protection (6.1: clone locks the source range; 6.12: relocation try-locks i_mmap_lock) (default Y)");
-
-static unsigned int debug_clone_delay_ms;
-module_param(debug_clone_delay_ms, uint, 0644);
-MODULE_PARM_DESC(debug_clone_delay_ms,
-		 "debug: sleep this long between reading a source extent item and queueing its new reference in clone/dedupe (default 0)");
-
-bool btrfsx_rule_enabled(void)
+void btrfsx_clone_begin(struct btrfsx_clone *c, struct btrfsx_fs *fs,
+			bool dedupe)
 {
-	return READ_ONCE(debug_disk_rule);
+	c->fs = fs;
+	c->bytenr = 0;
+	c->len = 0;
+	c->locked = false;
+	c->caller = dedupe ? BTRFSX_RANGE_DEDUPE : BTRFSX_RANGE_CLONE;
+	btrfsx_rule_scope_open(&c->scope, fs, c->caller, false);
 }
 
-bool btrfsx_upstream_protection(void)
+static void clone_unlock(struct btrfsx_clone *c)
 {
-	return READ_ONCE(debug_upstream_protection);
+	if (c->locked) {
+		btrfsx_range_unlock(&c->req);
+		c->locked = false;
+	}
 }
 
-void btrfsx_debug_clone_delay(void)
+/**
+ * btrfsx_clone_item - the source item points at extent [@disk_bytenr, +@len)
+ * @c:           the clone's state
+ * @disk_bytenr: the item's disk_bytenr; 0 for a hole or an inline extent
+ * @disk_len:    the item's disk_num_bytes
+ *
+ * Called with the source leaf locked, so it only try-locks.
+ *
+ * Return: 0 when the clone may copy the item (the extent's DISK range is held
+ * shared, or there is nothing to hold); BTRFSX_CLONE_WAIT when the caller must
+ * release the path, call btrfsx_clone_wait() and read the item again.
+ */
+int btrfsx_clone_item(struct btrfsx_clone *c, u64 disk_bytenr, u64 disk_len)
 {
-	unsigned int ms = READ_ONCE(debug_clone_delay_ms);
-
-	if (ms)
-		msleep(ms);
-}
-
-static bool debug_clone_skip_lock;
-module_param(debug_clone_skip_lock, bool, 0644);
-MODULE_PARM_DESC(debug_clone_skip_lock,
-		 "debug: clone and dedupe do not take the source extent's DISK lock although the rule is on, to show that the assertion catches it (default N)");
-
-bool btrfsx_debug_clone_skip_lock(void)
-{
-	return READ_ONCE(debug_clone_skip_lock);
-}
-
-static unsigned int debug_runner_disk_lock;
-module_param(debug_runner_disk_lock, uint, 0644);
-MODULE_PARM_DESC(debug_runner_disk_lock,
-		 "debug: the delayed-ref runner skips a data ref head whose DISK range it cannot try-lock, 1 exclusive, 2 shared: the design docs/extent-rule.md rejects, to show the commit livelock (default 0)");
-
-bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr, u64 len)
-{
-	unsigned int mode = READ_ONCE(debug_runner_disk_lock);
-	struct btrfsx_range_req req;
-
-	if (!mode || !fs)
-		return false;
-	if (!btrfsx_extent_trylock(fs, bytenr, len,
-				   mode == 1 ? BTRFSX_RANGE_EXCL :
-					       BTRFSX_RANGE_SHARED,
-				   BTRFSX_RANGE_DELAYED_REF, &req))
-		return true;
-	btrfsx_extent_unlock(&req);
-	return false;
+	/* Revalidate: after a wait the item may point at another extent. */
+	if (c->locked &&
+	    !btrfsx_extent_held(c->fs, &c->req, disk_bytenr, disk_len, false))
+		clone_unlock(c);
+	if (!disk_bytenr || !btrfsx_rule_enabled() ||
+	    btrfsx_debug_clone_skip_lock()) {
+		btrfsx_rule_scope_extent(&c->scope, disk_bytenr,
+					 disk_bytenr ? disk_len : 0, NULL);
+		return 0;
+	}
+	if (!c->locked) {
+		if (!btrfsx_extent_trylock(c->fs, disk_bytenr, disk_len,
+					   BTRFSX_RANGE_SHARED, c->caller,
+					   &c->req)) {
+			c->bytenr = disk_bytenr;
+			c->len = disk_len;
+			return BTRFSX_CLONE_WAIT;
+		}
+		c->locked = true;
+	}
+	btrfsx_rule_scope_extent(&c->scope, disk_bytenr, disk_len, &c->req);
+	return 0;
 }
 
 /*
- * Open scopes, by task.  Debug builds only, so one lock for all is enough;
- * the newest scope of a task is found first (hash_add() adds at the head).
+ * Wait for the extent btrfsx_clone_item() could not try-lock, holding no
+ * tree lock.  The lock stays held for the item read next, if it still points
+ * there.  Return: 0, or -EINTR on a fatal signal.
  */
-static DEFINE_SPINLOCK(scope_lock);
-static DEFINE_HASHTABLE(scope_table, 6);
-
-void btrfsx_rule_scope_open(struct btrfsx_rule_scope *scope,
-			    struct btrfsx_fs *fs,
-			    enum btrfsx_range_caller caller, bool excl)
+int btrfsx_clone_wait(struct btrfsx_clone *c)
 {
-	scope->task = current;
-	scope->fs = fs;
-	scope->held = NULL;
-	scope->bytenr = 0;
-	scope->len = 0;
-	scope->caller = caller;
-	scope->excl = excl;
-	spin_lock(&scope_lock);
-	hash_add(scope_table, &scope->node, (unsigned long)current);
-	spin_unlock(&scope_lock);
+	int ret;
+
+	if (WARN_ON_ONCE(c->locked || !c->bytenr))
+		return -EINVAL;
+	ret = btrfsx_extent_lock(c->fs, c->bytenr, c->len, BTRFSX_RANGE_SHARED,
+				 c->caller, &c->req);
+	if (!ret)
+		c->locked = true;
+	return ret;
 }
 
-void btrfsx_rule_scope_close(struct btrfsx_rule_scope *scope)
+/* The item's new reference is queued: the extent is not the clone's now. */
+void btrfsx_clone_item_end(struct btrfsx_clone *c)
 {
-	spin_lock(&scope_lock);
-	hash_del(&scope->node);
-	spin_unlock(&scope_lock);
+	btrfsx_rule_scope_extent(&c->scope, 0, 0, NULL);
+	clone_unlock(c);
 }
 
-void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
-			    u64 len)
+void btrfsx_clone_end(struct btrfsx_clone *c)
 {
-	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 3);
-	struct btrfsx_rule_scope *scope, *found = NULL;
+	clone_unlock(c);
+	btrfsx_rule_scope_close(&c->scope);
+}
 
-	if (!btrfsx_rule_enabled())
-		return;
-	spin_lock(&scope_lock);
-	hash_for_each_possible(scope_table, scope, node,
-			       (unsigned long)current) {
-		if (scope->task == current) {
-			found = scope;
-			break;
-		}
+/* Relocation */
+
+void btrfsx_reloc_leaf_begin(struct btrfsx_reloc_leaf *rl,
+			     struct btrfsx_fs *fs, bool reloc_tree)
+{
+	rl->fs = fs;
+	rl->locked = false;
+	rl->reloc_tree = reloc_tree;
+	btrfsx_rule_scope_open(&rl->scope, fs, BTRFSX_RANGE_RELOCATION, true);
+}
+
+/* Return: true to move the item's reference, false to skip the item. */
+bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len)
+{
+	struct btrfsx_fs *fs = rl->fs;
+	const struct btrfsx_range_req *held;
+
+	/* The previous item may have been skipped holding its extent. */
+	btrfsx_reloc_item_end(rl);
+	if (rl->reloc_tree || !btrfsx_rule_enabled())
+		return true;
+	if (READ_ONCE(fs->fence_owner) == current &&
+	    btrfsx_extent_held(fs, &fs->fence, bytenr, len, true)) {
+		held = &fs->fence;
+	} else if (btrfsx_extent_trylock(fs, bytenr, len, BTRFSX_RANGE_EXCL,
+					 BTRFSX_RANGE_RELOCATION, &rl->req)) {
+		rl->locked = true;
+		held = &rl->req;
+	} else {
+		atomic64_inc(&fs->reloc_busy);
+		return false;
 	}
-	spin_unlock(&scope_lock);
-	/* The scope belongs to this task: it cannot go away under us. */
-	if (!found || found->fs != fs || !found->len ||
-	    bytenr + len <= found->bytenr || found->bytenr + found->len <= bytenr)
-		return;
-	if (btrfsx_extent_held(fs, found->held, bytenr, len, found->excl))
-		return;
-	if (__ratelimit(&rs))
-		WARN(1, "btrfsx: %s queued %s of data extent [%llu, +%llu) without its %s DISK lock\n",
-		     btrfsx_range_caller_name(found->caller), add ? "an ADD" : "a DROP",
-		     bytenr, len, found->excl ? "exclusive" : "shared");
+	/* -X needs X held exclusive; +Y is the new copy's. */
+	btrfsx_rule_scope_extent(&rl->scope, bytenr, len, held);
+	return true;
 }
-#endif
+
+void btrfsx_reloc_item_end(struct btrfsx_reloc_leaf *rl)
+{
+	btrfsx_rule_scope_extent(&rl->scope, 0, 0, NULL);
+	if (rl->locked) {
+		btrfsx_range_unlock(&rl->req);
+		rl->locked = false;
+	}
+}
+
+void btrfsx_reloc_leaf_end(struct btrfsx_reloc_leaf *rl)
+{
+	btrfsx_reloc_item_end(rl);
+	btrfsx_rule_scope_close(&rl->scope);
+}
+
+/*
+ * The fence is waited for holding no transaction handle and no inode lock;
+ * the drop takes no inode lock, so a clone that waits for the fence while it
+ * holds its file ranges cannot block it, and the clones it waits for hold a
+ * source extent only from reading its item to queueing its reference.  Not
+ * earlier than the drop: the merge locks user inodes' extent ranges
+ * (invalidate_extent_cache()), which such a waiting clone holds.
+ */
+void btrfsx_reloc_drop_begin(struct btrfsx_fs *fs, u64 start, u64 len,
+			     bool moved_data)
+{
+	atomic64_inc(&fs->reloc_passes);
+	if (!moved_data || !btrfsx_rule_enabled() || !len)
+		return;
+	if (WARN_ON_ONCE(fs->fence_owner))
+		return;
+	btrfsx_range_lock_nokill(&fs->disk, start, extent_last(start, len),
+				 BTRFSX_RANGE_EXCL, BTRFSX_RANGE_RELOCATION,
+				 &fs->fence);
+	WRITE_ONCE(fs->fence_owner, current);
+	atomic64_inc(&fs->reloc_fenced);
+	/* The drop queues DROPs of the block group's extents: all fenced. */
+	btrfsx_rule_scope_open(&fs->fence_scope, fs, BTRFSX_RANGE_RELOCATION,
+			       true);
+	btrfsx_rule_scope_extent(&fs->fence_scope, start, len, &fs->fence);
+}
+
+void btrfsx_reloc_drop_end(struct btrfsx_fs *fs)
+{
+	if (fs->fence_owner != current)
+		return;
+	btrfsx_rule_scope_close(&fs->fence_scope);
+	WRITE_ONCE(fs->fence_owner, NULL);
+	btrfsx_range_unlock(&fs->fence);
+}

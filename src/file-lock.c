@@ -8,29 +8,52 @@
 #include <linux/bug.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
-#include "btrfsx/extent-rule.h"
+#include <linux/slab.h>
 #include "btrfsx/file-lock.h"
 
-void btrfsx_inode_locks_init(struct btrfsx_range_domain *dom,
-			     struct btrfsx_fs *fs)
+void btrfsx_inode_init(struct btrfsx_inode *bi)
 {
-	/*
-	 * The inode number is not known yet when btrfs allocates the inode;
-	 * btrfsx_range_lock_multi() then orders FILE domains by address,
-	 * which is as total an order as by number.
-	 */
-	btrfsx_range_domain_init_file(dom, 0, fs ? fs->stats : NULL);
+	bi->file_locks = NULL;
 }
 
-void btrfsx_inode_locks_destroy(struct btrfsx_range_domain *dom)
+void btrfsx_inode_destroy(struct btrfsx_inode *bi)
 {
-	btrfsx_range_domain_destroy(dom);
+	if (!bi->file_locks)
+		return;
+	btrfsx_range_domain_destroy(bi->file_locks);
+	kfree(bi->file_locks);
+	bi->file_locks = NULL;
 }
 
-void btrfsx_file_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
-		      enum btrfsx_range_caller caller,
+/* The inode's FILE domain, allocated on first use. */
+static struct btrfsx_range_domain *inode_domain(struct btrfsx_fs *fs,
+						struct btrfsx_inode *bi,
+						u64 ino, gfp_t gfp)
+{
+	struct btrfsx_range_domain *dom = READ_ONCE(bi->file_locks);
+	struct btrfsx_range_domain *old;
+
+	if (dom)
+		return dom;
+	dom = kmalloc(sizeof(*dom), gfp);
+	if (!dom)
+		return NULL;
+	btrfsx_range_domain_init_file(dom, ino, btrfsx_fs_stats(fs));
+	old = cmpxchg(&bi->file_locks, NULL, dom);
+	if (old) {
+		kfree(dom);
+		return old;
+	}
+	return dom;
+}
+
+void btrfsx_file_lock(struct btrfsx_fs *fs, struct btrfsx_inode *bi, u64 ino,
+		      u64 start, u64 end, enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req)
 {
+	struct btrfsx_range_domain *dom;
+
+	dom = inode_domain(fs, bi, ino, GFP_NOFS | __GFP_NOFAIL);
 	/* Uninterruptible, as the io_tree lock that follows. */
 	btrfsx_range_lock_nokill(dom, start, end, BTRFSX_RANGE_EXCL, caller,
 				 req);
@@ -59,17 +82,23 @@ void btrfsx_file_unlock(struct btrfsx_range_req *req)
  *
  * Return: 0 with the ranges held, -EINTR (fatal signal) or -EINVAL with none.
  */
-int btrfsx_remap_lock(struct btrfsx_remap_locks *locks,
-		      struct btrfsx_range_domain *src, u64 src_off,
-		      struct btrfsx_range_domain *dst, u64 dst_off, u64 len,
-		      enum btrfsx_range_caller caller)
+int btrfsx_remap_lock(struct btrfsx_remap_locks *locks, struct btrfsx_fs *fs,
+		      struct btrfsx_inode *src_inode, u64 src_ino, u64 src_off,
+		      struct btrfsx_inode *dst_inode, u64 dst_ino, u64 dst_off,
+		      u64 len, enum btrfsx_range_caller caller)
 {
+	struct btrfsx_range_domain *src = NULL, *dst;
 	struct btrfsx_range_req *reqs[2] = { &locks->dst, &locks->src };
 	u64 src_end = src_off + len - 1;
 	u64 dst_end = dst_off + len - 1;
 	int ret;
 
 	locks->nr = 0;
+	dst = inode_domain(fs, dst_inode, dst_ino, GFP_NOFS);
+	if (src_inode)
+		src = inode_domain(fs, src_inode, src_ino, GFP_NOFS);
+	if (!dst || (src_inode && !src))
+		return -ENOMEM;
 	if (WARN_ON_ONCE(!len || dst_end < dst_off ||
 			 (src && src_end < src_off)))
 		return -EINVAL;

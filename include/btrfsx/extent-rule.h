@@ -1,89 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The btrfsx extent rule: a data extent's reference count changes only under
- * a lock on the extent's DISK range [disk_bytenr, disk_bytenr + len) from the
+ * The btrfsx extent rule: a data extent's references change only under a
+ * lock on the extent's DISK range [disk_bytenr, disk_bytenr + len) from the
  * range-lock manager.  Clone and dedupe hold it shared from reading a source
  * file extent item until the new reference is queued; relocation holds it
- * exclusive while it moves references from the old to the new location.
- * See docs/locking.md.
+ * exclusive while it moves references from the old to the new location, and
+ * fences a data block group while the reloc roots that still reference its
+ * old extents are dropped.  See docs/extent-rule.md and docs/locking.md.
  *
- * This header is what the patched btrfs code calls; it knows nothing about
- * btrfs structures, so it stays the same for every kernel series.
+ * The protocols live in src/extent-rule.c; patched btrfs only calls the hooks
+ * below at the places named after them, with values it read from its items.
+ * Nothing here knows a btrfs structure, so it is the same for every series.
  */
 #ifndef BTRFSX_EXTENT_RULE_H
 #define BTRFSX_EXTENT_RULE_H
 
-#include <linux/bug.h>
-#include <linux/kobject.h>
 #include <linux/types.h>
 #include "btrfsx/range-lock.h"
 
-/* btrfsx's per-filesystem state, hung off struct btrfs_fs_info. */
-struct btrfsx_fs {
-	struct btrfsx_range_domain disk;	/* logical disk bytes */
-	struct btrfsx_range_stats __percpu *stats;
-	struct kobject *kobj;			/* <fsid>/range_locks */
-};
-
-struct btrfsx_fs *btrfsx_fs_alloc(void);
-void btrfsx_fs_free(struct btrfsx_fs *fs);
-int btrfsx_fs_sysfs_add(struct btrfsx_fs *fs, struct kobject *fsid_kobj);
-void btrfsx_fs_sysfs_remove(struct btrfsx_fs *fs);
-
-/* Lock the DISK range of the data extent at @bytenr, @len bytes long. */
-int btrfsx_extent_lock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
-		       enum btrfsx_range_mode mode,
-		       enum btrfsx_range_caller caller,
-		       struct btrfsx_range_req *req);
-bool btrfsx_extent_trylock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
-			   enum btrfsx_range_mode mode,
-			   enum btrfsx_range_caller caller,
-			   struct btrfsx_range_req *req);
-void btrfsx_extent_unlock(struct btrfsx_range_req *req);
-/* Does @req hold [@bytenr, @bytenr + @len) of @fs's DISK domain? */
-bool btrfsx_extent_held(struct btrfsx_fs *fs,
-			const struct btrfsx_range_req *req,
-			u64 bytenr, u64 len, bool excl);
+struct btrfsx_fs;
+struct task_struct;
 
 /*
- * Experiment switches, debug builds only (module parameters of btrfsx.ko,
- * see docs/extent-rule.md): they exist to show that the rule alone closes the
- * reflink-vs-relocation race.  Release builds have the rule and the upstream
- * protection always on and no delay.
- */
-#ifdef BTRFSX_DEBUG
-bool btrfsx_rule_enabled(void);
-bool btrfsx_upstream_protection(void);
-void btrfsx_debug_clone_delay(void);
-#else
-static inline bool btrfsx_rule_enabled(void)
-{
-	return true;
-}
-
-static inline bool btrfsx_upstream_protection(void)
-{
-	return true;
-}
-
-static inline void btrfsx_debug_clone_delay(void)
-{
-}
-#endif
-
-/*
- * The rule's assertion, where data references are queued (debug builds).
- *
- * Clone, dedupe and relocation open a scope for the current task and name
- * in it, item by item, the data extent X they read a file extent item of
- * and the DISK lock they hold on X (or NULL).  btrfs_add_delayed_data_ref()
- * calls btrfsx_assert_data_ref() for every ADD and DROP: while the task has
- * a scope open, a reference to X must be queued under that lock, shared or
- * exclusive as the scope asks.  A path that forgets the lock stops there,
- * with the guilty stack, instead of a transaction abort much later.
- * References to other extents (the destination extents clone drops under
- * their leaf's lock, relocation's new copy) are not the rule's business.
- * Scopes nest: the innermost one of the task counts.
+ * The debug build's record of the extent a task is working on and the lock
+ * it holds on it, for the assertion where data references are queued
+ * (src/extent-rule-debug.c).  Empty in release builds.
  */
 struct btrfsx_rule_scope {
 #ifdef BTRFSX_DEBUG
@@ -98,20 +39,109 @@ struct btrfsx_rule_scope {
 #endif
 };
 
+/*
+ * Clone and dedupe, one per btrfs_clone() call:
+ *
+ *	btrfsx_clone_begin(&bx, fs, dedupe);
+ *	loop over the source items, leaf locked:
+ *		ret = btrfsx_clone_item(&bx, disk_bytenr, disk_num_bytes);
+ *		if (ret == BTRFSX_CLONE_WAIT) {
+ *			release the path;
+ *			ret = btrfsx_clone_wait(&bx);	(0 or -EINTR)
+ *			search the same key again;
+ *		}
+ *		copy the item, release the path, queue its new reference;
+ *		btrfsx_clone_item_end(&bx);
+ *	btrfsx_clone_end(&bx);
+ *
+ * disk_bytenr is 0 for holes and inline extents (nothing to lock).  The lock
+ * on the source extent is taken shared, with only a trylock while the leaf is
+ * locked; after a wait the item is read again and revalidated: the held lock
+ * is kept only if it still covers the extent the item now points at.
+ */
+struct btrfsx_clone {
+	struct btrfsx_fs *fs;
+	struct btrfsx_range_req req;	/* the source extent's DISK lock */
+	u64 bytenr;			/* the extent to wait for */
+	u64 len;
+	bool locked;
+	enum btrfsx_range_caller caller;
+	struct btrfsx_rule_scope scope;
+};
+
+#define BTRFSX_CLONE_WAIT	1
+
+void btrfsx_clone_begin(struct btrfsx_clone *c, struct btrfsx_fs *fs,
+			bool dedupe);
+int btrfsx_clone_item(struct btrfsx_clone *c, u64 disk_bytenr, u64 disk_len);
+int btrfsx_clone_wait(struct btrfsx_clone *c);
+void btrfsx_clone_item_end(struct btrfsx_clone *c);
+void btrfsx_clone_end(struct btrfsx_clone *c);
+
+/*
+ * Relocation, one per leaf in replace_file_extents():
+ *
+ *	btrfsx_reloc_leaf_begin(&bx, fs, leaf belongs to a reloc tree);
+ *	for each item pointing into the block group:
+ *		if (!btrfsx_reloc_item(&bx, bytenr, num_bytes))
+ *			skip the item: a clone or dedupe holds the extent;
+ *		move its reference from the old to the new extent;
+ *		btrfsx_reloc_item_end(&bx);
+ *	btrfsx_reloc_leaf_end(&bx);
+ *
+ * Tree locks and a transaction handle are held, so btrfsx_reloc_item() never
+ * waits: it try-locks the old extent exclusive (or finds it under the task's
+ * own fence) and says to skip the item when that fails, as upstream skips an
+ * item whose file range is busy; the block group loop comes back to it.
+ * Reloc tree leaves only move references their own COW added: not locked.
+ */
+struct btrfsx_reloc_leaf {
+	struct btrfsx_fs *fs;
+	struct btrfsx_range_req req;
+	bool locked;
+	bool reloc_tree;
+	struct btrfsx_rule_scope scope;
+};
+
+void btrfsx_reloc_leaf_begin(struct btrfsx_reloc_leaf *rl,
+			     struct btrfsx_fs *fs, bool reloc_tree);
+bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len);
+void btrfsx_reloc_item_end(struct btrfsx_reloc_leaf *rl);
+void btrfsx_reloc_leaf_end(struct btrfsx_reloc_leaf *rl);
+
+/*
+ * Relocation's reloc-root drop at the end of each relocate_block_group()
+ * pass: after the merge swapped subvolume leaves for their relocated copies,
+ * the old leaves (now in the reloc trees) still reference the old extents,
+ * and dropping the reloc roots drops those references.  When the pass moved
+ * data pointers (@moved_data: the update-data-pointers pass of a block group
+ * holding data), the block group's DISK range
+ * [@start, +@len) is fenced exclusive around the drop, so that no clone or
+ * dedupe is between reading an old item and queueing its reference.  Other
+ * passes drop no reference that could be a data extent's last: no fence.
+ */
+void btrfsx_reloc_drop_begin(struct btrfsx_fs *fs, u64 start, u64 len,
+			     bool moved_data);
+void btrfsx_reloc_drop_end(struct btrfsx_fs *fs);
+
+/*
+ * Debug builds only (src/extent-rule-debug.c): the experiment switches of the
+ * race matrix (module parameters debug_*, docs/extent-rule.md) and the
+ * assertion where data references are queued.  Release builds have the rule
+ * and upstream's protection always on, no switch and no assertion.
+ */
 #ifdef BTRFSX_DEBUG
+bool btrfsx_rule_enabled(void);
+bool btrfsx_upstream_protection(void);
+bool btrfsx_debug_clone_skip_lock(void);
+void btrfsx_debug_clone_delay(void);
+bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr, u64 len);
+void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
+			    u64 len);
 void btrfsx_rule_scope_open(struct btrfsx_rule_scope *scope,
 			    struct btrfsx_fs *fs,
 			    enum btrfsx_range_caller caller, bool excl);
 void btrfsx_rule_scope_close(struct btrfsx_rule_scope *scope);
-void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
-			    u64 len);
-bool btrfsx_debug_clone_skip_lock(void);
-/*
- * The experiment behind docs/extent-rule.md's "the runner keeps the head
- * mutex": should the delayed-ref runner skip the data ref head of extent
- * [@bytenr, +@len) because its DISK range is locked?
- */
-bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr, u64 len);
 
 /* @scope's task now works on extent [@bytenr, +@len) holding @held. */
 static inline void btrfsx_rule_scope_extent(struct btrfsx_rule_scope *scope,
@@ -123,6 +153,16 @@ static inline void btrfsx_rule_scope_extent(struct btrfsx_rule_scope *scope,
 	scope->held = held;
 }
 #else
+static inline bool btrfsx_rule_enabled(void)
+{
+	return true;
+}
+
+static inline bool btrfsx_debug_clone_skip_lock(void)
+{
+	return false;
+}
+
 static inline void btrfsx_rule_scope_open(struct btrfsx_rule_scope *scope,
 					  struct btrfsx_fs *fs,
 					  enum btrfsx_range_caller caller,
@@ -139,22 +179,19 @@ static inline void btrfsx_rule_scope_extent(struct btrfsx_rule_scope *scope,
 					    const struct btrfsx_range_req *held)
 {
 }
-
-static inline void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add,
-					  u64 bytenr, u64 len)
-{
-}
-
-static inline bool btrfsx_debug_clone_skip_lock(void)
-{
-	return false;
-}
-
-static inline bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr,
-					    u64 len)
-{
-	return false;
-}
 #endif
+
+/* The DISK range of data extent [@bytenr, +@len), for src/ only. */
+int btrfsx_extent_lock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
+		       enum btrfsx_range_mode mode,
+		       enum btrfsx_range_caller caller,
+		       struct btrfsx_range_req *req);
+bool btrfsx_extent_trylock(struct btrfsx_fs *fs, u64 bytenr, u64 len,
+			   enum btrfsx_range_mode mode,
+			   enum btrfsx_range_caller caller,
+			   struct btrfsx_range_req *req);
+bool btrfsx_extent_held(struct btrfsx_fs *fs,
+			const struct btrfsx_range_req *req,
+			u64 bytenr, u64 len, bool excl);
 
 #endif

@@ -22,14 +22,17 @@
 
 struct btrfsx_fs;
 
-/* Set up and tear down the FILE domain embedded in a btrfs inode. */
-void btrfsx_inode_locks_init(struct btrfsx_range_domain *dom,
-			     struct btrfsx_fs *fs);
-void btrfsx_inode_locks_destroy(struct btrfsx_range_domain *dom);
+/* Embedded in struct btrfs_inode; the FILE domain is allocated on first lock. */
+struct btrfsx_inode {
+	struct btrfsx_range_domain *file_locks;
+};
 
-/* One exclusive range of one inode, for the data-relocation inode. */
-void btrfsx_file_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
-		      enum btrfsx_range_caller caller,
+void btrfsx_inode_init(struct btrfsx_inode *bi);
+void btrfsx_inode_destroy(struct btrfsx_inode *bi);
+
+/* One exclusive range of the data-relocation inode; cannot fail. */
+void btrfsx_file_lock(struct btrfsx_fs *fs, struct btrfsx_inode *bi, u64 ino,
+		      u64 start, u64 end, enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req);
 void btrfsx_file_unlock(struct btrfsx_range_req *req);
 
@@ -40,10 +43,13 @@ struct btrfsx_remap_locks {
 	unsigned int nr;
 };
 
-int btrfsx_remap_lock(struct btrfsx_remap_locks *locks,
-		      struct btrfsx_range_domain *src, u64 src_off,
-		      struct btrfsx_range_domain *dst, u64 dst_off, u64 len,
+int btrfsx_remap_lock(struct btrfsx_remap_locks *locks, struct btrfsx_fs *fs,
+		      struct btrfsx_inode *src, u64 src_ino, u64 src_off,
+		      struct btrfsx_inode *dst, u64 dst_ino, u64 dst_off, u64 len,
 		      enum btrfsx_range_caller caller);
 void btrfsx_remap_unlock(struct btrfsx_remap_locks *locks);
+
+/* Defined by the fs state (src/fs.c). */
+struct btrfsx_range_stats __percpu *btrfsx_fs_stats(struct btrfsx_fs *fs);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Compatibility with the stock btrfs names and with btrfs-progs
- * (include/btrfsx/compat.h, docs/btrfs-progs.md): the names btrfsx registers
+ * (include/btrfsx/names.h, docs/btrfs-progs.md): the names btrfsx registers
  * under, chosen at load time, the type /proc/mounts shows for its mounts, and
  * the /sys/fs/btrfs/<fsid> links btrfs-progs look for.
  *
@@ -23,7 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
-#include "btrfsx/compat.h"
+#include "btrfsx/names.h"
 
 #define STOCK_NAME	"btrfs"
 #define OWN_NAME	"btrfsx"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Compatibility with the stock btrfs names and with btrfs-progs
- * (src/compat.c, docs/btrfs-progs.md).  Chosen at load time:
+ * (src/names.c, docs/btrfs-progs.md).  Chosen at load time:
  *
  *   btrfsx.dropin=0 (default)  filesystem type btrfsx, /sys/fs/btrfsx,
  *                              /dev/btrfsx-control (dynamic minor): loads next
@@ -22,8 +22,8 @@
  * the literal names live in src/ because patches/rename.rules rewrites every
  * "btrfs" literal of the imported tree.
  */
-#ifndef BTRFSX_COMPAT_H
-#define BTRFSX_COMPAT_H
+#ifndef BTRFSX_NAMES_H
+#define BTRFSX_NAMES_H
 
 #include <linux/types.h>
 

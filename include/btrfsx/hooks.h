@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What patched btrfs calls: the one header the patches in patches/ include.
+ * Each hook is named after its call site and documented in its room's header:
+ *
+ *   module.h       btrfsx_init/exit                   init_btrfs_fs(), exit_btrfs_fs()
+ *   names.h        names chosen at load time          super.c, sysfs.c
+ *   fs.h           btrfsx_fs_alloc/free, sysfs        open_ctree(), btrfs_free_fs_info(), sysfs.c
+ *   file-lock.h    btrfsx_inode_init/destroy          btrfs_alloc_inode(), btrfs_destroy_inode()
+ *                  btrfsx_remap_lock/unlock           clone and dedupe file ranges (reflink.c)
+ *                  btrfsx_file_lock/unlock            the data-relocation inode (relocation.c)
+ *   extent-rule.h  btrfsx_clone_*                     btrfs_clone()
+ *                  btrfsx_reloc_leaf/item_*           replace_file_extents()
+ *                  btrfsx_reloc_drop_begin/end        relocate_block_group(), around
+ *                                                     clean_dirty_subvols()
+ *                  debug builds: the experiment switches and btrfsx_assert_data_ref()
+ *                  (btrfs_add_delayed_data_ref()), called from the debug series only
+ *
+ * Logic lives in src/; a hook's caller passes only what it read from btrfs.
+ */
+#ifndef BTRFSX_HOOKS_H
+#define BTRFSX_HOOKS_H
+
+#include "btrfsx/extent-rule.h"
+#include "btrfsx/file-lock.h"
+#include "btrfsx/fs.h"
+#include "btrfsx/module.h"
+#include "btrfsx/names.h"
+
+#endif
