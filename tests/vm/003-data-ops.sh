@@ -33,15 +33,20 @@ _run btrfs balance start --full-balance $M
 out=$(btrfs scrub start -B $M 2>&1) || _fail "scrub: $out"
 grep -q 'no errors found\|Error summary: *no errors' <<<"$out" || _fail "scrub found errors: $out"
 # Every subsystem took its ranges from the lock manager: FILE (clone and
-# dedupe file ranges, the data-relocation inode) and DISK (the extent rule).
+# dedupe file ranges) and DISK (the extent rule; relocation's fence in the
+# pass that updates data pointers, once per data block group at least).
 st=/sys/fs/btrfsx/$(blkid -s UUID -o value "$D")/range_locks/stats
 [ -r "$st" ] || _fail "no lock statistics at $st"
-for k in "file clone" "file dedupe" "file relocation" \
+for k in "file clone" "file dedupe" \
 	 "disk clone" "disk dedupe" "disk relocation"; do
 	n=$(awk -v k="$k" '$1 " " $2 == k { print $3 }' "$st")
 	[ "${n:-0}" -gt 0 ] || _fail "lock statistics: '$k' acquired ${n:-?}: $(cat "$st")"
 	_note "locks acquired, $k: $n"
 done
+rel=$(cat "${st%/stats}/relocation") || _fail "no relocation counters"
+_note "relocation: $rel"
+fenced=$(awk '{ print $4 }' <<<"$rel")
+[ "${fenced:-0}" -gt 0 ] || _fail "the full balance fenced no pass: $rel"
 _umount $M
 _mount btrfsx "$D" $M
 _verify $M/data /tmp/data.sums
