@@ -13,11 +13,11 @@ for s in 6.1 6.12; do
 	find "$out" -type f -printf '%P %T@\n' | sort >"$TMP/after"
 	diff -u "$TMP/before" "$TMP/after" >/dev/null || _fail "$k: re-import touched: $(diff "$TMP/before" "$TMP/after" | grep '^>' | head -3)"
 	# Names that would collide with stock btrfs.
-	# The fs types and the kset are named at load time by src/compat.c
-	# (patch 0008; btrfsx, or btrfs in drop-in mode): no stock literal left.
+	# The fs types and the kset are named at load time by src/names.c
+	# (choose-names-at-load-time.patch; btrfsx, or btrfs in drop-in mode): no stock literal left.
 	! grep -q '\.name[[:space:]]*= "btrfsx\{0,1\}"' "$out/super.c" || _fail "$k: fs type name is a literal"
-	grep -q 'btrfsx_register_filesystem(&btrfs_fs_type' "$out/super.c" || _fail "$k: fs types not named by src/compat.c"
-	grep -q 'kset_create_and_add(btrfsx_name()' "$out/sysfs.c" || _fail "$k: kset not named by src/compat.c"
+	grep -q 'btrfsx_register_filesystem(&btrfs_fs_type' "$out/super.c" || _fail "$k: fs types not named by src/names.c"
+	grep -q 'kset_create_and_add(btrfsx_name()' "$out/sysfs.c" || _fail "$k: kset not named by src/names.c"
 	! grep -q 'kset_create_and_add("btrfs"' "$out/sysfs.c" || _fail "$k: stock kset name kept"
 	grep -q '"btrfsx-control"' "$out/super.c" || _fail "$k: control device not renamed"
 	grep -q 'MISC_DYNAMIC_MINOR' "$out/super.c" || _fail "$k: fixed minor kept"
