@@ -6,9 +6,9 @@
  * domains have a single tree).  When a node is queued it counts the nodes
  * already in its tree that overlap it and conflict with it; a request is
  * granted once the sum of those counts over its nodes drops to zero.  Every
- * node that goes away (or shrinks) decrements exactly the later nodes that
- * counted it, so a request waits for all earlier conflicting requests and
- * for nothing else: strict FIFO between overlapping conflicting requests.
+ * node that goes away decrements exactly the later nodes that counted it, so
+ * a request waits for all earlier conflicting requests and for nothing else:
+ * strict FIFO between overlapping conflicting requests.
  *
  * See docs/locking.md for the rules callers follow.
  */
@@ -38,13 +38,6 @@
 
 INTERVAL_TREE_DEFINE(struct btrfsx_range_node, rb, u64, subtree_last,
 		     RL_START, RL_LAST, static, rl_it)
-
-/* What a partially released request keeps: zero, one or two pieces. */
-struct rl_keep {
-	u64 start[2];
-	u64 end[2];
-	unsigned int nr;
-};
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 /* One lockdep class per domain class: lockdep sees "a FILE range lock". */
@@ -280,18 +273,6 @@ static bool rl_one_shard(const struct btrfsx_range_domain *dom, u64 start,
 {
 	return !dom->shard_mask ||
 	       (start >> dom->shard_shift) == (end >> dom->shard_shift);
-}
-
-/* Shard s holds the chunks c with (c & mask) == s; is one in [start, end]? */
-static bool rl_in_shard(const struct btrfsx_range_domain *dom, u64 start,
-			u64 end, unsigned int shard)
-{
-	u64 first = start >> dom->shard_shift;
-	u64 span = (end >> dom->shard_shift) - first;
-
-	if (span >= dom->shard_mask)
-		return true;
-	return ((shard - first) & dom->shard_mask) <= span;
 }
 
 /*
@@ -534,54 +515,23 @@ static void rl_drop_blocker(struct btrfsx_range_req *req)
 		complete(&leader->done);
 }
 
-static bool rl_overlap(u64 s1, u64 e1, u64 s2, u64 e2)
-{
-	return s1 <= e2 && s2 <= e1;
-}
-
-/* How many nodes the kept pieces will have in @shard that overlap @w. */
-static unsigned int rl_kept_overlap(const struct btrfsx_range_domain *dom,
-				    unsigned int shard,
-				    const struct rl_keep *keep,
-				    const struct btrfsx_range_node *w)
-{
-	unsigned int i, nr = 0;
-
-	for (i = 0; keep && i < keep->nr; i++) {
-		if (rl_in_shard(dom, keep->start[i], keep->end[i], shard) &&
-		    rl_overlap(keep->start[i], keep->end[i], w->start, w->last))
-			nr++;
-	}
-	return nr;
-}
-
 /*
  * Every node queued after @old in its tree that overlaps it and conflicts
- * with its owner counted @old once.  The owner is about to keep only @keep
- * (NULL: nothing), after which such a node must count one per kept node of
- * this shard it overlaps.  A walk with @grow applies the increments, one
- * without applies the decrements; callers run all growing walks first so
- * that no count passes through zero on the way and wakes a request early.
+ * with its owner counted @old once: @old is leaving, drop that count.
  */
-static void rl_recount(struct btrfsx_range_domain *dom,
-		       const struct btrfsx_range_node *old,
-		       const struct rl_keep *keep, bool grow)
+static void rl_release_node(struct btrfsx_range_domain *dom,
+			    const struct btrfsx_range_node *old)
 {
 	struct btrfsx_range_tree *tree = rl_tree(dom, old->shard);
 	struct btrfsx_range_req *owner = old->req;
 	struct btrfsx_range_node *w;
-	unsigned int now;
 
 	for (w = rl_it_iter_first(&tree->root, old->start, old->last); w;
 	     w = rl_it_iter_next(w, old->start, old->last)) {
 		if (w->req == owner || w->seq <= old->seq ||
 		    !rl_conflict(w->req, owner))
 			continue;
-		now = rl_kept_overlap(dom, old->shard, keep, w);
-		if (grow && now > 1)
-			atomic_add(now - 1, &w->req->leader->blocking);
-		else if (!grow && !now)
-			rl_drop_blocker(w->req);
+		rl_drop_blocker(w->req);
 	}
 }
 
@@ -594,7 +544,7 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
 
 	for (i = 0; i < req->nr_nodes; i++) {
 		node = &req->nodes[i];
-		rl_recount(dom, node, NULL, false);
+		rl_release_node(dom, node);
 		rl_it_remove(node, &rl_tree(dom, node->shard)->root);
 	}
 }
@@ -700,68 +650,6 @@ bool btrfsx_range_req_held(const struct btrfsx_range_req *req)
 	return req->state == BTRFSX_RANGE_HELD;
 }
 
-/*
- * Are the bytes of [start, end] that lie in @shard's chunks covered by granted
- * requests of at least @mode?  Every request holding such a byte has a node
- * in this shard, so gaps between them may only fall in other shards' chunks.
- */
-static bool rl_shard_covered(struct btrfsx_range_domain *dom,
-			     unsigned int shard, u64 start, u64 end,
-			     enum btrfsx_range_mode mode)
-{
-	struct btrfsx_range_tree *tree = rl_tree(dom, shard);
-	struct btrfsx_range_node *node;
-	bool covered = false;
-	u64 next = start;
-
-	spin_lock(&tree->lock);
-	for (node = rl_it_iter_first(&tree->root, start, end); node;
-	     node = rl_it_iter_next(node, start, end)) {
-		if (node->req->state != BTRFSX_RANGE_HELD || node->req->mode < mode)
-			continue;
-		if (node->start > next &&
-		    rl_in_shard(dom, next, node->start - 1, shard))
-			goto out;
-		if (node->last >= end) {
-			covered = true;
-			goto out;
-		}
-		next = max(next, node->last + 1);
-	}
-	covered = !rl_in_shard(dom, next, end, shard);
-out:
-	spin_unlock(&tree->lock);
-	return covered;
-}
-
-/**
- * btrfsx_range_is_locked - is every byte of [@start, @end] held in @mode?
- * @dom:   the domain
- * @start: first byte
- * @end:   last byte, inclusive
- * @mode:  BTRFSX_RANGE_SHARED (shared or exclusive holds count) or
- *         BTRFSX_RANGE_EXCL (only exclusive holds count)
- *
- * For assertions in code whose caller must hold the range, such as the
- * delayed-ref code for a data extent's disk bytes.  It does not tell who
- * holds the range; granted requests may cover it together.  Never sleeps.
- */
-bool btrfsx_range_is_locked(struct btrfsx_range_domain *dom, u64 start,
-			    u64 end, enum btrfsx_range_mode mode)
-{
-	unsigned int shard;
-
-	if (WARN_ON_ONCE(start > end))
-		return false;
-	for (shard = rl_next_shard(dom, start, end, 0);
-	     shard <= dom->shard_mask;
-	     shard = rl_next_shard(dom, start, end, shard + 1)) {
-		if (!rl_shard_covered(dom, shard, start, end, mode))
-			return false;
-	}
-	return true;
-}
-
 /**
  * btrfsx_range_lock - lock [@start, @end] of @dom, sleeping killably
  * @dom:    the domain (an inode's FILE domain or the fs's DISK domain)
@@ -848,116 +736,6 @@ void btrfsx_range_unlock(struct btrfsx_range_req *req)
 	rl_dep_release(req, _RET_IP_);
 	rl_free_nodes(req);
 	req->state = BTRFSX_RANGE_IDLE;
-}
-
-/* Re-insert @req's nodes for the one piece it keeps, compacting in place. */
-static void rl_requeue_self(struct btrfsx_range_req *req, u64 start, u64 end)
-{
-	struct btrfsx_range_domain *dom = req->dom;
-	struct btrfsx_range_node *node;
-	unsigned int i, nr = 0;
-	unsigned int shard;
-	u64 seq;
-
-	for (i = 0; i < req->nr_nodes; i++) {
-		shard = req->nodes[i].shard;
-		seq = req->nodes[i].seq;
-		if (!rl_in_shard(dom, start, end, shard))
-			continue;
-		/* nr <= i: slot i has been read before it is rewritten. */
-		node = &req->nodes[nr++];
-		node->shard = shard;
-		node->seq = seq;
-		node->start = start;
-		node->last = end;
-		rl_it_insert(node, &rl_tree(dom, shard)->root);
-	}
-	req->nr_nodes = nr;
-}
-
-/* Queue @spare's nodes in the places @req's nodes had in their shards. */
-static void rl_requeue_spare(struct btrfsx_range_req *spare,
-			     const struct btrfsx_range_req *req)
-{
-	struct btrfsx_range_node *node;
-	unsigned int i, k = 0;
-
-	for (i = 0; i < spare->nr_nodes; i++) {
-		node = &spare->nodes[i];
-		while (req->nodes[k].shard != node->shard)
-			k++;
-		node->seq = req->nodes[k].seq;
-		rl_it_insert(node, &rl_tree(spare->dom, node->shard)->root);
-	}
-}
-
-/**
- * btrfsx_range_unlock_part - release [@start, @end] of a held range
- * @req:   a held request
- * @start: first byte to release (clamped to the held range)
- * @end:   last byte to release (clamped to the held range)
- * @spare: an idle request that receives the upper piece if the held range
- *         splits in two; may be NULL when no split can happen
- *
- * The kept pieces keep their place in the queue.  Waiters blocked only by
- * the released part are woken.  Never sleeps, except that splitting a DISK
- * range spanning more than two shard chunks allocates the spare's nodes with
- * GFP_NOFS | __GFP_NOFAIL.
- *
- * Return: number of pieces still held: 0 (all released), 1 (in @req) or
- * 2 (lower in @req, upper in @spare); -EINVAL on misuse.
- */
-int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
-			     struct btrfsx_range_req *spare)
-{
-	struct btrfsx_range_domain *dom = req->dom;
-	struct rl_keep keep = { .nr = 0 };
-	struct btrfsx_range_tree *one;
-	unsigned int i;
-
-	if (WARN_ON_ONCE(req->state != BTRFSX_RANGE_HELD || start > end))
-		return -EINVAL;
-	if (end < req->start || start > req->end)
-		return 1;
-	if (start <= req->start && end >= req->end) {
-		btrfsx_range_unlock(req);
-		return 0;
-	}
-	if (start > req->start) {
-		keep.start[keep.nr] = req->start;
-		keep.end[keep.nr++] = start - 1;
-	}
-	if (end < req->end) {
-		keep.start[keep.nr] = end + 1;
-		keep.end[keep.nr++] = req->end;
-	}
-	if (keep.nr == 2) {
-		if (WARN_ON_ONCE(!spare))
-			return -EINVAL;
-		btrfsx_range_req_init(spare, dom, keep.start[1], keep.end[1],
-				      req->mode, req->caller);
-		rl_prepare(spare, GFP_NOFS | __GFP_NOFAIL);
-		spare->state = BTRFSX_RANGE_HELD;
-	}
-
-	one = rl_lock_set(dom, &req, 1);
-	for (i = 0; keep.nr == 2 && i < req->nr_nodes; i++)
-		rl_recount(dom, &req->nodes[i], &keep, true);
-	for (i = 0; i < req->nr_nodes; i++)
-		rl_recount(dom, &req->nodes[i], &keep, false);
-	for (i = 0; i < req->nr_nodes; i++)
-		rl_it_remove(&req->nodes[i],
-			     &rl_tree(dom, req->nodes[i].shard)->root);
-	if (keep.nr == 2)
-		rl_requeue_spare(spare, req);
-	rl_requeue_self(req, keep.start[0], keep.end[0]);
-	rl_unlock_set(dom, &req, 1, one);
-
-	trace_range_lock_released(req, max(start, req->start),
-				  min(end, req->end));
-	req->start = keep.start[0];
-	req->end = keep.end[0];
-	return keep.nr;
 }
 
 static int rl_cmp(const void *a, const void *b)

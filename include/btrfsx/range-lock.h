@@ -156,8 +156,6 @@ bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 			  enum btrfsx_range_caller caller,
 			  struct btrfsx_range_req *req);
 void btrfsx_range_unlock(struct btrfsx_range_req *req);
-int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
-			     struct btrfsx_range_req *spare);
 
 void btrfsx_range_req_init(struct btrfsx_range_req *req,
 			   struct btrfsx_range_domain *dom, u64 start, u64 end,
@@ -168,7 +166,5 @@ void btrfsx_range_unlock_multi(struct btrfsx_range_req **reqs,
 			       unsigned int nr);
 
 bool btrfsx_range_req_held(const struct btrfsx_range_req *req);
-bool btrfsx_range_is_locked(struct btrfsx_range_domain *dom, u64 start,
-			    u64 end, enum btrfsx_range_mode mode);
 
 #endif

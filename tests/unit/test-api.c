@@ -203,150 +203,6 @@ static void test_trylock_behind_waiter(void)
 	btrfsx_range_stats_free(st);
 }
 
-static void test_partial_shrink(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a;
-	struct locker l1, l2, l3, l4;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	locker_start(&l1, &d, 10, 19, X);
-	CHECK(locker_queued(&l1));
-	locker_start(&l2, &d, 50, 59, S);
-	CHECK(locker_queued(&l2));
-	locker_start(&l3, &d, 90, 99, X);
-	CHECK(locker_queued(&l3));
-	locker_start(&l4, &d, 40, 60, S);
-	CHECK(locker_queued(&l4));
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 59, NULL), 1);
-	CHECK_EQ(a.start, 60);
-	CHECK_EQ(a.end, 99);
-	CHECK(locker_granted(&l1));
-	CHECK(locker_granted(&l2));
-	CHECK(locker_blocked(&l4));	/* still overlaps 60 */
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(check_domain(&d), 0);
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 55, 60, NULL), 1);
-	CHECK_EQ(a.start, 61);
-	CHECK(locker_granted(&l4));
-	CHECK(locker_blocked(&l3));
-	/* Releasing a part that is not held changes nothing. */
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 10, NULL), 1);
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 200, NULL), 0);
-	CHECK(!btrfsx_range_req_held(&a));
-	CHECK(locker_granted(&l3));
-	locker_finish(&l1);
-	locker_finish(&l2);
-	locker_finish(&l3);
-	locker_finish(&l4);
-	done(&d);
-}
-
-static void test_partial_split(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a, spare;
-	struct locker l1, l2, l3, l4;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	locker_start(&l2, &d, 50, 50, X);	/* only the middle */
-	CHECK(locker_queued(&l2));
-	locker_start(&l1, &d, 30, 70, S);	/* both kept pieces */
-	CHECK(locker_queued(&l1));
-	locker_start(&l3, &d, 0, 10, S);	/* lower piece only */
-	CHECK(locker_queued(&l3));
-	locker_start(&l4, &d, 95, 99, S);	/* upper piece only */
-	CHECK(locker_queued(&l4));
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 40, 60, &spare), 2);
-	CHECK_EQ(a.start, 0);
-	CHECK_EQ(a.end, 39);
-	CHECK_EQ(spare.start, 61);
-	CHECK_EQ(spare.end, 99);
-	CHECK(btrfsx_range_req_held(&spare));
-	CHECK(locker_granted(&l2));
-	CHECK(locker_blocked(&l1));
-	CHECK(locker_blocked(&l3));
-	CHECK(locker_blocked(&l4));
-	CHECK_EQ(check_domain(&d), 0);
-
-	locker_finish(&l2);
-	CHECK(locker_blocked(&l1));	/* now by both pieces */
-	CHECK_EQ(check_domain(&d), 0);
-	btrfsx_range_unlock(&spare);
-	CHECK(locker_granted(&l4));
-	CHECK(locker_blocked(&l1));
-	btrfsx_range_unlock(&a);
-	CHECK(locker_granted(&l1));
-	CHECK(locker_granted(&l3));
-	locker_finish(&l1);
-	locker_finish(&l3);
-	locker_finish(&l4);
-	done(&d);
-}
-
-static void test_partial_misuse(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	test_expect_warnings = 2;
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 10, 20, NULL), -EINVAL);
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 20, 10, NULL), -EINVAL);
-	CHECK_EQ(a.start, 0);
-	CHECK_EQ(a.end, 99);
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 90, 99, NULL), 1);
-	CHECK_EQ(a.end, 89);
-	btrfsx_range_unlock(&a);
-	done(&d);
-}
-
-static void test_partial_split_wide(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a, spare;
-	struct locker l1, l2, l3;
-	long allocs = shim_read_allocs();
-
-	disk_init(&d);
-	CHECK(try(&d, 0, 20 * CHUNK - 1, X, &a));
-	CHECK_EQ(a.nr_nodes, 8);
-	locker_start(&l1, &d, 5 * CHUNK, 5 * CHUNK, X);
-	CHECK(locker_queued(&l1));
-	locker_start(&l2, &d, 19 * CHUNK, 19 * CHUNK, X);
-	CHECK(locker_queued(&l2));
-	locker_start(&l3, &d, 4 * CHUNK - 1, 6 * CHUNK, S);
-	CHECK(locker_queued(&l3));
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 4 * CHUNK, 6 * CHUNK - 1,
-					  &spare), 2);
-	CHECK_EQ(a.nr_nodes, 4);	/* chunks 0-3 */
-	CHECK_EQ(spare.nr_nodes, 8);	/* chunks 6-19 */
-	CHECK(locker_granted(&l1));
-	CHECK(locker_blocked(&l2));
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(check_domain(&d), 0);
-	locker_finish(&l1);
-	CHECK(locker_blocked(&l3));
-	btrfsx_range_unlock(&a);
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(check_domain(&d), 0);
-	btrfsx_range_unlock(&spare);
-	CHECK(locker_granted(&l2));
-	CHECK(locker_granted(&l3));
-	locker_finish(&l2);
-	locker_finish(&l3);
-	CHECK_EQ(shim_read_allocs(), allocs + 1);	/* the shard array */
-	done(&d);
-}
-
 static void test_killable(void)
 {
 	struct btrfsx_range_domain d;
@@ -689,62 +545,6 @@ static void test_many_shared(void)
 	done(&d);
 }
 
-static void test_is_locked(void)
-{
-	struct btrfsx_range_domain d, dd;
-	struct btrfsx_range_req a, b, c, e, spare;
-	struct locker l1;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	CHECK(btrfsx_range_is_locked(&d, 0, 99, X));
-	CHECK(btrfsx_range_is_locked(&d, 10, 20, S));
-	CHECK(!btrfsx_range_is_locked(&d, 0, 100, S));
-	CHECK(try(&d, 100, 109, S, &b));
-	CHECK(try(&d, 105, 119, S, &c));
-	CHECK(btrfsx_range_is_locked(&d, 0, 119, S));	/* a union */
-	CHECK(!btrfsx_range_is_locked(&d, 0, 119, X));
-	CHECK(!btrfsx_range_is_locked(&d, 100, 100, X));
-	/* A waiting request holds nothing. */
-	locker_start(&l1, &d, 119, 130, X);
-	CHECK(locker_queued(&l1));
-	CHECK(!btrfsx_range_is_locked(&d, 120, 120, S));
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 40, 59, &spare), 2);
-	CHECK(btrfsx_range_is_locked(&d, 0, 39, X));
-	CHECK(btrfsx_range_is_locked(&d, 60, 99, X));
-	CHECK(!btrfsx_range_is_locked(&d, 0, 99, S));
-	CHECK(!btrfsx_range_is_locked(&d, 50, 50, S));
-	btrfsx_range_unlock(&a);
-	btrfsx_range_unlock(&spare);
-	btrfsx_range_unlock(&b);
-	btrfsx_range_unlock(&c);
-	CHECK(locker_granted(&l1));
-	CHECK(btrfsx_range_is_locked(&d, 119, 130, X));	/* by l1: not "by whom" */
-	locker_finish(&l1);
-	CHECK(!btrfsx_range_is_locked(&d, 0, 0, S));
-	done(&d);
-
-	disk_init(&dd);
-	CHECK(try(&dd, CHUNK - 10, CHUNK + 10, X, &a));
-	CHECK(btrfsx_range_is_locked(&dd, CHUNK - 5, CHUNK + 5, X));
-	CHECK(!btrfsx_range_is_locked(&dd, CHUNK - 11, CHUNK + 5, S));
-	CHECK(try(&dd, 2 * CHUNK, 2 * CHUNK + 5, S, &b));
-	CHECK(try(&dd, 2 * CHUNK + 6, 3 * CHUNK + 1, S, &c));
-	CHECK(btrfsx_range_is_locked(&dd, 2 * CHUNK, 3 * CHUNK + 1, S));
-	CHECK(!btrfsx_range_is_locked(&dd, 2 * CHUNK, 3 * CHUNK + 2, S));
-	CHECK(try(&dd, 20 * CHUNK, 40 * CHUNK, S, &e));
-	CHECK(btrfsx_range_is_locked(&dd, 20 * CHUNK, 40 * CHUNK, S));
-	CHECK(btrfsx_range_is_locked(&dd, 25 * CHUNK, 30 * CHUNK, S));
-	CHECK(!btrfsx_range_is_locked(&dd, 19 * CHUNK, 40 * CHUNK, S));
-	CHECK(!btrfsx_range_is_locked(&dd, 20 * CHUNK, 40 * CHUNK + 1, S));
-	btrfsx_range_unlock(&a);
-	btrfsx_range_unlock(&b);
-	btrfsx_range_unlock(&c);
-	btrfsx_range_unlock(&e);
-	CHECK(!btrfsx_range_is_locked(&dd, 20 * CHUNK, 20 * CHUNK, S));
-	done(&dd);
-}
-
 const struct test api_tests[] = {
 	{ "shared/shared overlap is compatible", test_shared_shared },
 	{ "shared/exclusive conflict, inclusive ends", test_shared_excl_conflict },
@@ -752,10 +552,6 @@ const struct test api_tests[] = {
 	{ "FIFO: S held, X waits, later S waits behind X", test_fifo_no_starvation },
 	{ "FIFO: grant order among overlapping waiters", test_fifo_grant_order },
 	{ "trylock fails behind an earlier waiter", test_trylock_behind_waiter },
-	{ "partial release shrinks and wakes the right waiters", test_partial_shrink },
-	{ "partial release splits, spare keeps the queue place", test_partial_split },
-	{ "partial release misuse", test_partial_misuse },
-	{ "partial release split of a range over all shards", test_partial_split_wide },
 	{ "killable wait returns -EINTR and leaves nothing", test_killable },
 	{ "pending fatal signal: contended fails, uncontended ok", test_killed_before_wait },
 	{ "multi: two inodes, sorted by inode number", test_multi_two_inodes },
@@ -768,7 +564,6 @@ const struct test api_tests[] = {
 	{ "invalid arguments", test_invalid },
 	{ "trylock fails when its node array cannot be allocated", test_trylock_nomem },
 	{ "many shared holders then exclusive", test_many_shared },
-	{ "is_locked: coverage by held requests only", test_is_locked },
 };
 
 const unsigned int nr_api_tests = ARRAY_SIZE(api_tests);
