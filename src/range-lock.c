@@ -550,9 +550,10 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
 }
 
 /*
- * Sleep until the group is granted, then mark it held under its locks.  On a
- * fatal signal take the group out of the queue again, unless it was granted
- * meanwhile.
+ * Sleep until the group is granted, then mark it held under its locks.  A
+ * killable wait that sees a fatal signal takes the group out of the queue
+ * again, unless it was granted meanwhile.  An uninterruptible wait returns
+ * only once the group is granted.
  */
 static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 		   bool killable)
@@ -563,27 +564,36 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 	unsigned int i;
 	int ret;
 
-	if (killable) {
-		ret = wait_for_completion_killable(&leader->done);
-	} else {
-		wait_for_completion(&leader->done);
+	for (;;) {
 		ret = 0;
-	}
-	one = rl_lock_set(dom, reqs, nr);
-	if (!atomic_read(&leader->blocking)) {
-		for (i = 0; i < nr; i++) {
-			reqs[i]->leader = reqs[i];
-			reqs[i]->state = BTRFSX_RANGE_HELD;
+		if (!killable)
+			wait_for_completion(&leader->done);
+		else if (wait_for_completion_killable(&leader->done))
+			ret = -EINTR;
+
+		one = rl_lock_set(dom, reqs, nr);
+		if (!atomic_read(&leader->blocking)) {
+			for (i = 0; i < nr; i++) {
+				reqs[i]->leader = reqs[i];
+				reqs[i]->state = BTRFSX_RANGE_HELD;
+			}
+			rl_unlock_set(dom, reqs, nr, one);
+			return 0;
 		}
-		ret = 0;
-	} else {
-		WARN_ON_ONCE(!ret);
-		for (i = 0; i < nr; i++)
-			rl_dequeue_locked(reqs[i]);
-		ret = -EINTR;
+		if (ret) {
+			for (i = 0; i < nr; i++)
+				rl_dequeue_locked(reqs[i]);
+			rl_unlock_set(dom, reqs, nr, one);
+			return ret;
+		}
+		rl_unlock_set(dom, reqs, nr, one);
+		/*
+		 * Completed with blockers left: the count is wrong.  Going on
+		 * unlocked would break the exclusion; wait for the count to
+		 * reach zero after all.
+		 */
+		WARN_ON_ONCE(1);
 	}
-	rl_unlock_set(dom, reqs, nr, one);
-	return ret;
 }
 
 static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
@@ -679,7 +689,8 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 /**
  * btrfsx_range_lock_nokill - as btrfsx_range_lock(), but the wait ignores
  * signals: for callers that cannot back out once they decided to wait
- * (relocation's fence before dropping reloc roots).  Never fails.
+ * (relocation's fence before dropping reloc roots).  Never fails: it returns
+ * with the range held.
  */
 void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      u64 end, enum btrfsx_range_mode mode,
@@ -690,6 +701,7 @@ void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		end = start;
+	/* Not killable: rl_wait() returns only once the range is granted. */
 	rl_lock_group(&req, 1, true, false, _RET_IP_);
 }
 

@@ -48,8 +48,15 @@ bool req_queued(struct btrfsx_range_domain *dom,
 int check_domain(struct btrfsx_range_domain *dom);
 void dump_domain(struct btrfsx_range_domain *dom);
 
+/* How a locker locks a single range. */
+enum locker_kind {
+	LOCKER_KILLABLE,	/* btrfsx_range_lock() */
+	LOCKER_NOKILL,		/* btrfsx_range_lock_nokill() */
+};
+
 /* A thread that takes one lock (or a multi-lock) and holds it until told. */
 struct locker {
+	enum locker_kind kind;
 	pthread_t thread;
 	struct btrfsx_range_domain *dom;
 	u64 start;
@@ -68,6 +75,9 @@ struct locker {
 
 void locker_start(struct locker *l, struct btrfsx_range_domain *dom,
 		  u64 start, u64 end, enum btrfsx_range_mode mode);
+void locker_start_kind(struct locker *l, struct btrfsx_range_domain *dom,
+		       u64 start, u64 end, enum btrfsx_range_mode mode,
+		       enum locker_kind kind);
 void locker_start_multi(struct locker *l, struct btrfsx_range_req **reqs,
 			unsigned int nr);
 /* Wait (bounded) until the locker's request sits in the queue. */

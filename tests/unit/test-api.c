@@ -232,6 +232,29 @@ static void test_killable(void)
 	done(&d);
 }
 
+/* nokill: a fatal signal does not end the wait; it returns holding. */
+static void test_nokill(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 9, X, &a));
+	locker_start_kind(&l1, &d, 5, 14, X, LOCKER_NOKILL);
+	CHECK(locker_queued(&l1));
+	locker_kill(&l1);
+	sleep_us(20000);
+	CHECK(!locker_returned(&l1));
+	CHECK(locker_blocked(&l1));
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	CHECK(btrfsx_range_req_held(&l1.req));
+	CHECK(!try(&d, 14, 14, S, &b));
+	locker_finish(&l1);
+	done(&d);
+}
+
 /* A pending fatal signal fails a contended wait, not an uncontended lock. */
 static void test_killed_before_wait(void)
 {
@@ -554,6 +577,7 @@ const struct test api_tests[] = {
 	{ "trylock fails behind an earlier waiter", test_trylock_behind_waiter },
 	{ "killable wait returns -EINTR and leaves nothing", test_killable },
 	{ "pending fatal signal: contended fails, uncontended ok", test_killed_before_wait },
+	{ "nokill: a fatal signal does not end the wait", test_nokill },
 	{ "multi: two inodes, sorted by inode number", test_multi_two_inodes },
 	{ "multi: same inode ranges queue as one group", test_multi_same_inode },
 	{ "multi: overlapping ranges of one domain rejected", test_multi_overlap },
