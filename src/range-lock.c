@@ -492,7 +492,8 @@ static int rl_enqueue(struct btrfsx_range_req **reqs, unsigned int nr,
 	/* Members of a group are disjoint: none counts another. */
 	for (i = 0; i < nr; i++) {
 		reqs[i]->leader = blockers ? leader : reqs[i];
-		reqs[i]->state = blockers ? BTRFSX_RANGE_WAITING : BTRFSX_RANGE_HELD;
+		WRITE_ONCE(reqs[i]->state,
+			   blockers ? BTRFSX_RANGE_WAITING : BTRFSX_RANGE_HELD);
 		for (j = 0; j < reqs[i]->nr_nodes; j++) {
 			node = &reqs[i]->nodes[j];
 			tree = rl_tree(dom, node->shard);
@@ -575,7 +576,7 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 		if (!atomic_read(&leader->blocking)) {
 			for (i = 0; i < nr; i++) {
 				reqs[i]->leader = reqs[i];
-				reqs[i]->state = BTRFSX_RANGE_HELD;
+				WRITE_ONCE(reqs[i]->state, BTRFSX_RANGE_HELD);
 			}
 			rl_unlock_set(dom, reqs, nr, one);
 			return 0;
@@ -622,7 +623,7 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 			rl_dep_release(leader, ip);
 			for (i = 0; i < nr; i++) {
 				rl_free_nodes(reqs[i]);
-				reqs[i]->state = BTRFSX_RANGE_IDLE;
+				WRITE_ONCE(reqs[i]->state, BTRFSX_RANGE_IDLE);
 			}
 			return ret;
 		}
@@ -637,11 +638,31 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 
 /* API */
 
+/* Queued (waiting) or held: a lock call must not take it over. */
+static bool rl_req_busy(const struct btrfsx_range_req *req)
+{
+	u32 state = READ_ONCE(req->state);
+
+	return state == BTRFSX_RANGE_WAITING || state == BTRFSX_RANGE_HELD;
+}
+
+/**
+ * btrfsx_range_req_init - set up a request for btrfsx_range_lock_multi()
+ * @req:    caller memory; a waiting or held request is left untouched (and
+ *          btrfsx_range_lock_multi() then refuses it)
+ * @dom:    the domain
+ * @start:  first byte
+ * @end:    last byte, inclusive
+ * @mode:   BTRFSX_RANGE_SHARED or BTRFSX_RANGE_EXCL
+ * @caller: subsystem, for statistics and tracing
+ */
 void btrfsx_range_req_init(struct btrfsx_range_req *req,
 			   struct btrfsx_range_domain *dom, u64 start, u64 end,
 			   enum btrfsx_range_mode mode,
 			   enum btrfsx_range_caller caller)
 {
+	if (rl_req_busy(req))
+		return;
 	req->dom = dom;
 	req->start = start;
 	req->end = end;
@@ -651,13 +672,13 @@ void btrfsx_range_req_init(struct btrfsx_range_req *req,
 	atomic_set(&req->blocking, 0);
 	req->mode = mode;
 	req->caller = caller;
-	req->state = BTRFSX_RANGE_IDLE;
+	WRITE_ONCE(req->state, BTRFSX_RANGE_IDLE);
 	req->lockdep = false;
 }
 
 bool btrfsx_range_req_held(const struct btrfsx_range_req *req)
 {
-	return req->state == BTRFSX_RANGE_HELD;
+	return READ_ONCE(req->state) == BTRFSX_RANGE_HELD;
 }
 
 /**
@@ -672,7 +693,8 @@ bool btrfsx_range_req_held(const struct btrfsx_range_req *req)
  * Waits behind every earlier queued request that overlaps and conflicts.
  * The caller must hold no other range of @dom (use btrfsx_range_lock_multi).
  *
- * Return: 0, or -EINTR on a fatal signal (nothing is left queued).
+ * Return: 0, or -EINTR on a fatal signal (nothing is left queued), or
+ * -EINVAL if @start > @end or @req is already waiting or held.
  */
 int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_mode mode,
@@ -680,6 +702,8 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      struct btrfsx_range_req *req)
 {
 	might_sleep();
+	if (WARN_ON_ONCE(rl_req_busy(req)))
+		return -EINVAL;
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		return -EINVAL;
@@ -689,8 +713,9 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 /**
  * btrfsx_range_lock_nokill - as btrfsx_range_lock(), but the wait ignores
  * signals: for callers that cannot back out once they decided to wait
- * (relocation's fence before dropping reloc roots).  Never fails: it returns
- * with the range held.
+ * (relocation's fence before dropping reloc roots).  Returns with the range
+ * held, except when @req is already waiting or held: that is a bug of the
+ * caller, warned about, and @req is left as it is.
  */
 void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      u64 end, enum btrfsx_range_mode mode,
@@ -698,6 +723,8 @@ void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      struct btrfsx_range_req *req)
 {
 	might_sleep();
+	if (WARN_ON_ONCE(rl_req_busy(req)))
+		return;
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		end = start;
@@ -709,13 +736,16 @@ void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
  * btrfsx_range_trylock - lock [@start, @end] of @dom if nobody is in the way.
  * Fails if any conflicting holder or any earlier conflicting waiter overlaps
  * the range.  Never sleeps.  Arguments as for btrfsx_range_lock().  Returns
- * true if the range is now held.
+ * true if the range is now held; false also, with a warning, if @req is
+ * already waiting or held.
  */
 bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 			  enum btrfsx_range_mode mode,
 			  enum btrfsx_range_caller caller,
 			  struct btrfsx_range_req *req)
 {
+	if (WARN_ON_ONCE(rl_req_busy(req)))
+		return false;
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		return false;
@@ -739,7 +769,7 @@ void btrfsx_range_unlock(struct btrfsx_range_req *req)
 	struct btrfsx_range_domain *dom = req->dom;
 	struct btrfsx_range_tree *one;
 
-	if (WARN_ON_ONCE(req->state != BTRFSX_RANGE_HELD))
+	if (WARN_ON_ONCE(READ_ONCE(req->state) != BTRFSX_RANGE_HELD))
 		return;
 	one = rl_lock_set(dom, &req, 1);
 	rl_dequeue_locked(req);
@@ -747,7 +777,7 @@ void btrfsx_range_unlock(struct btrfsx_range_req *req)
 	trace_range_lock_released(req, req->start, req->end);
 	rl_dep_release(req, _RET_IP_);
 	rl_free_nodes(req);
-	req->state = BTRFSX_RANGE_IDLE;
+	WRITE_ONCE(req->state, BTRFSX_RANGE_IDLE);
 }
 
 static int rl_cmp(const void *a, const void *b)
@@ -776,7 +806,8 @@ static int rl_cmp(const void *a, const void *b)
  * number.  The ranges of one domain must not overlap; they are queued
  * together as one group, granted all at once.  Domains are taken in order.
  *
- * Return: 0 with all held, -EINTR with none held, -EINVAL on overlap.
+ * Return: 0 with all held, -EINTR with none held, -EINVAL (none held) on
+ * overlap or if a request is already waiting or held.
  */
 int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 {
@@ -786,6 +817,10 @@ int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 	int ret;
 
 	might_sleep();
+	for (i = 0; i < nr; i++) {
+		if (WARN_ON_ONCE(rl_req_busy(reqs[i])))
+			return -EINVAL;
+	}
 	sort(reqs, nr, sizeof(*reqs), rl_cmp, NULL);
 	for (i = 0; i < nr; i++) {
 		if (WARN_ON_ONCE(reqs[i]->start > reqs[i]->end))

@@ -87,11 +87,17 @@ struct btrfsx_range_domain {
 
 struct btrfsx_range_req;
 
-/* req->state; written under the domain locks while the request is queued. */
+/*
+ * req->state; written under the domain locks while the request is queued
+ * (with WRITE_ONCE: the lock calls read it without them).  The lock calls check the state of a request before they initialize it, and
+ * a request is caller memory, often a fresh stack slot: so the busy states
+ * have values that leftover bytes do not take by chance, and anything else
+ * (zeroed memory, garbage, a released request) reads as idle.
+ */
 enum btrfsx_range_state {
-	BTRFSX_RANGE_IDLE,
-	BTRFSX_RANGE_WAITING,
-	BTRFSX_RANGE_HELD,
+	BTRFSX_RANGE_IDLE = 0,
+	BTRFSX_RANGE_WAITING = 0x57414954,	/* "WAIT" */
+	BTRFSX_RANGE_HELD = 0x48454c44,		/* "HELD" */
 };
 
 /* A request's presence in one shard tree. */
@@ -116,10 +122,10 @@ struct btrfsx_range_req {
 	struct btrfsx_range_node *nodes;
 	struct btrfsx_range_req *leader;	/* waiting group's head */
 	atomic_t blocking;	/* earlier conflicting nodes still queued */
+	u32 state;		/* enum btrfsx_range_state */
 	u16 nr_nodes;
 	u8 mode;
 	u8 caller;
-	u8 state;
 	bool lockdep;		/* this request carries the lockdep hold */
 	struct completion done;
 	struct btrfsx_range_node inline_nodes[BTRFSX_RANGE_INLINE_NODES];

@@ -255,6 +255,71 @@ static void test_nokill(void)
 	done(&d);
 }
 
+/* A held or waiting request is not taken over by a second lock call. */
+static void test_lock_busy_request(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b, c;
+	struct btrfsx_range_req *reqs[] = { &b, &a };
+	struct locker l1;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 9, X, &a));
+	test_expect_warnings = 9;
+	/* Held: every lock call refuses it and leaves it held as it was. */
+	CHECK_EQ(btrfsx_range_lock(&d, 20, 29, X, OTHER, &a), -EINVAL);
+	CHECK(!try(&d, 20, 29, S, &a));
+	btrfsx_range_lock_nokill(&d, 20, 29, X, OTHER, &a);
+	btrfsx_range_req_init(&b, &d, 40, 49, X, OTHER);
+	btrfsx_range_req_init(&a, &d, 20, 29, X, OTHER);	/* untouched */
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), -EINVAL);
+	CHECK(!btrfsx_range_req_held(&b));
+	CHECK(btrfsx_range_req_held(&a));
+	CHECK_EQ(a.start, 0);
+	CHECK_EQ(a.end, 9);
+	CHECK(try(&d, 20, 29, X, &c));		/* nothing took 20-29 */
+	btrfsx_range_unlock(&c);
+	CHECK_EQ(check_domain(&d), 0);
+
+	/* Waiting: refused too; it is granted as usual afterwards. */
+	locker_start(&l1, &d, 5, 14, X);
+	CHECK(locker_queued(&l1));
+	CHECK(!try(&d, 100, 100, S, &l1.req));
+	CHECK_EQ(btrfsx_range_lock(&d, 100, 100, S, OTHER, &l1.req), -EINVAL);
+	CHECK(locker_blocked(&l1));
+	CHECK_EQ(check_domain(&d), 0);
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	locker_finish(&l1);
+
+	/* Unlocking what is not held: a released or a never-locked request. */
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	memset(&c, 0, sizeof(c));
+	btrfsx_range_unlock(&c);
+	done(&d);
+}
+
+/* Leftover bytes (a fresh stack slot) read as idle, not as busy. */
+static void test_lock_garbage_request(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a;
+	int byte;
+
+	file_init(&d, 1);
+	for (byte = 0; byte < 256; byte += 0x55) {
+		memset(&a, byte, sizeof(a));
+		CHECK(!btrfsx_range_req_held(&a));
+		CHECK(try(&d, 0, 9, X, &a));
+		btrfsx_range_unlock(&a);
+		memset(&a, byte, sizeof(a));
+		CHECK_EQ(btrfsx_range_lock(&d, 0, 9, X, OTHER, &a), 0);
+		btrfsx_range_unlock(&a);
+	}
+	done(&d);
+}
+
 /* A pending fatal signal fails a contended wait, not an uncontended lock. */
 static void test_killed_before_wait(void)
 {
@@ -578,6 +643,8 @@ const struct test api_tests[] = {
 	{ "killable wait returns -EINTR and leaves nothing", test_killable },
 	{ "pending fatal signal: contended fails, uncontended ok", test_killed_before_wait },
 	{ "nokill: a fatal signal does not end the wait", test_nokill },
+	{ "a held or waiting request is refused, with a WARN", test_lock_busy_request },
+	{ "a request of leftover bytes is idle", test_lock_garbage_request },
 	{ "multi: two inodes, sorted by inode number", test_multi_two_inodes },
 	{ "multi: same inode ranges queue as one group", test_multi_same_inode },
 	{ "multi: overlapping ranges of one domain rejected", test_multi_overlap },
