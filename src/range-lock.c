@@ -49,12 +49,14 @@ static struct lockdep_map rl_dep_map[BTRFSX_RANGE_NR_CLASSES] = {
 			&rl_keys[BTRFSX_RANGE_DISK]),
 };
 
-static void rl_dep_acquire(struct btrfsx_range_req *req, int trylock,
+/* @req carries the hold; @mode is the strongest of what it stands for. */
+static void rl_dep_acquire(struct btrfsx_range_req *req,
+			   enum btrfsx_range_mode mode, int trylock,
 			   unsigned long ip)
 {
 	struct lockdep_map *map = &rl_dep_map[req->dom->class];
 
-	if (req->mode == BTRFSX_RANGE_SHARED)
+	if (mode == BTRFSX_RANGE_SHARED)
 		lock_acquire_shared(map, 0, trylock, NULL, ip);
 	else
 		lock_acquire_exclusive(map, 0, trylock, NULL, ip);
@@ -69,7 +71,8 @@ static void rl_dep_release(struct btrfsx_range_req *req, unsigned long ip)
 	req->lockdep = false;
 }
 #else
-static inline void rl_dep_acquire(struct btrfsx_range_req *req, int trylock,
+static inline void rl_dep_acquire(struct btrfsx_range_req *req,
+				  enum btrfsx_range_mode mode, int trylock,
 				  unsigned long ip)
 {
 }
@@ -550,6 +553,13 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
 	}
 }
 
+/* How a group is locked: the lockdep hold it reports and how it waits. */
+struct rl_how {
+	bool dep;			/* the leader reports a lockdep hold */
+	enum btrfsx_range_mode dep_mode;	/* in this mode */
+	bool killable;			/* a fatal signal ends the wait */
+};
+
 /*
  * Sleep until the group is granted, then mark it held under its locks.  A
  * killable wait that sees a fatal signal takes the group out of the queue
@@ -557,7 +567,7 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
  * only once the group is granted.
  */
 static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
-		   bool killable)
+		   const struct rl_how *how)
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	struct btrfsx_range_domain *dom = leader->dom;
@@ -567,7 +577,7 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 
 	for (;;) {
 		ret = 0;
-		if (!killable)
+		if (!how->killable)
 			wait_for_completion(&leader->done);
 		else if (wait_for_completion_killable(&leader->done))
 			ret = -EINTR;
@@ -598,7 +608,7 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 }
 
 static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
-			 bool track, bool killable, unsigned long ip)
+			 const struct rl_how *how, unsigned long ip)
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	bool contended = false;
@@ -608,8 +618,8 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 
 	for (i = 0; i < nr; i++)
 		rl_prepare(reqs[i], GFP_NOFS | __GFP_NOFAIL);
-	if (track)
-		rl_dep_acquire(leader, 0, ip);
+	if (how->dep)
+		rl_dep_acquire(leader, how->dep_mode, 0, ip);
 
 	if (rl_enqueue(reqs, nr, false)) {
 		u64 t0 = ktime_get_ns();
@@ -618,7 +628,7 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 		for (i = 0; i < nr; i++)
 			trace_range_lock_wait(reqs[i], reqs[i]->start,
 					      reqs[i]->end);
-		ret = rl_wait(reqs, nr, killable);
+		ret = rl_wait(reqs, nr, how);
 		if (ret) {
 			rl_dep_release(leader, ip);
 			for (i = 0; i < nr; i++) {
@@ -701,13 +711,15 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req)
 {
+	struct rl_how how = { .dep = true, .dep_mode = mode, .killable = true };
+
 	might_sleep();
 	if (WARN_ON_ONCE(rl_req_busy(req)))
 		return -EINVAL;
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		return -EINVAL;
-	return rl_lock_group(&req, 1, true, true, _RET_IP_);
+	return rl_lock_group(&req, 1, &how, _RET_IP_);
 }
 
 /**
@@ -722,6 +734,8 @@ void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      enum btrfsx_range_caller caller,
 			      struct btrfsx_range_req *req)
 {
+	struct rl_how how = { .dep = true, .dep_mode = mode };
+
 	might_sleep();
 	if (WARN_ON_ONCE(rl_req_busy(req)))
 		return;
@@ -729,7 +743,7 @@ void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 	if (WARN_ON_ONCE(start > end))
 		end = start;
 	/* Not killable: rl_wait() returns only once the range is granted. */
-	rl_lock_group(&req, 1, true, false, _RET_IP_);
+	rl_lock_group(&req, 1, &how, _RET_IP_);
 }
 
 /*
@@ -754,7 +768,7 @@ bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		rl_account_trylock_failed(req);
 		return false;
 	}
-	rl_dep_acquire(req, 1, _RET_IP_);
+	rl_dep_acquire(req, mode, 1, _RET_IP_);
 	rl_account(req, false, 0);
 	trace_range_lock_acquired(req, 0);
 	return true;
@@ -811,9 +825,9 @@ static int rl_cmp(const void *a, const void *b)
  */
 int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 {
-	unsigned int i, next;
+	struct rl_how how = { .killable = true };
+	unsigned int i, j, next;
 	u64 max_end = 0;
-	bool track;
 	int ret;
 
 	might_sleep();
@@ -837,9 +851,18 @@ int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 			if (reqs[next]->dom != reqs[i]->dom)
 				break;
 		}
-		/* lockdep sees one hold per class, taken in class order */
-		track = !i || reqs[i - 1]->dom->class != reqs[i]->dom->class;
-		ret = rl_lock_group(&reqs[i], next - i, track, true, _RET_IP_);
+		/*
+		 * lockdep sees one hold per class, taken in class order by the
+		 * first group of the class, in the strongest mode of the class.
+		 */
+		how.dep = !i || reqs[i - 1]->dom->class != reqs[i]->dom->class;
+		how.dep_mode = BTRFSX_RANGE_SHARED;
+		for (j = i; how.dep && j < nr &&
+		     reqs[j]->dom->class == reqs[i]->dom->class; j++) {
+			if (reqs[j]->mode == BTRFSX_RANGE_EXCL)
+				how.dep_mode = BTRFSX_RANGE_EXCL;
+		}
+		ret = rl_lock_group(&reqs[i], next - i, &how, _RET_IP_);
 		if (ret) {
 			btrfsx_range_unlock_multi(reqs, i);
 			return ret;

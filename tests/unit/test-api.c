@@ -470,6 +470,51 @@ static void test_multi_file_then_disk(void)
 	done(&dd);
 }
 
+/*
+ * lockdep sees one hold per class, in the strongest mode of the class's
+ * members: a clone's shared source sorting before its exclusive destination
+ * is still an exclusive FILE hold.
+ */
+static void test_multi_lockdep_mode(void)
+{
+	struct btrfsx_range_domain d1, d2, dd;
+	struct btrfsx_range_req a, b, c;
+	struct btrfsx_range_req *reqs[] = { &a, &b, &c };
+
+	file_init(&d1, 1);
+	file_init(&d2, 2);
+	disk_init(&dd);
+	btrfsx_range_req_init(&a, &d1, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&b, &d2, 0, 9, X, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&c, &dd, 0, 9, S, BTRFSX_RANGE_CLONE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 3), 0);
+	CHECK(reqs[0] == &a);		/* the shared member leads */
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_file"), 0);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_disk"), 1);
+	btrfsx_range_unlock_multi(reqs, 3);
+	CHECK_EQ(shim_lockdep_depth(), 0);
+
+	/* All shared: a read hold. */
+	btrfsx_range_req_init(&a, &d1, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&b, &d2, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&c, &dd, 0, 9, X, BTRFSX_RANGE_CLONE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 3), 0);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_file"), 1);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_disk"), 0);
+	btrfsx_range_unlock_multi(reqs, 3);
+
+	/* One domain, exclusive member second by offset. */
+	btrfsx_range_req_init(&a, &d1, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&b, &d1, 20, 29, X, BTRFSX_RANGE_CLONE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), 0);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_file"), 0);
+	btrfsx_range_unlock_multi(reqs, 2);
+	CHECK_EQ(shim_lockdep_depth(), 0);
+	done(&d1);
+	done(&d2);
+	done(&dd);
+}
+
 static void test_disk_shards(void)
 {
 	struct btrfsx_range_domain d;
@@ -650,6 +695,7 @@ const struct test api_tests[] = {
 	{ "multi: overlapping ranges of one domain rejected", test_multi_overlap },
 	{ "multi: -EINTR releases what was taken", test_multi_eintr },
 	{ "multi: FILE before DISK, one lockdep hold per class", test_multi_file_then_disk },
+	{ "multi: lockdep hold in the strongest mode of the class", test_multi_lockdep_mode },
 	{ "DISK shards: chunks, spans, wrap-around, all shards", test_disk_shards },
 	{ "statistics: counters, histogram, text format", test_stats_format },
 	{ "invalid arguments", test_invalid },

@@ -176,6 +176,7 @@ int wait_for_completion_killable(struct completion *x)
 #define SHIM_MAX_HELD 48
 
 static __thread struct lockdep_map *shim_held[SHIM_MAX_HELD];
+static __thread int shim_held_read[SHIM_MAX_HELD];
 static __thread int shim_nr_held;
 
 void shim_lock_acquire(struct lockdep_map *map, int trylock, int read)
@@ -190,6 +191,7 @@ void shim_lock_acquire(struct lockdep_map *map, int trylock, int read)
 		shim_warn("lockdep", 0, "too many held locks");
 		return;
 	}
+	shim_held_read[shim_nr_held] = read;
 	shim_held[shim_nr_held++] = map;
 }
 
@@ -202,6 +204,8 @@ void shim_lock_release(struct lockdep_map *map)
 			continue;
 		memmove(&shim_held[i], &shim_held[i + 1],
 			(shim_nr_held - i - 1) * sizeof(shim_held[0]));
+		memmove(&shim_held_read[i], &shim_held_read[i + 1],
+			(shim_nr_held - i - 1) * sizeof(shim_held_read[0]));
 		shim_nr_held--;
 		return;
 	}
@@ -211,6 +215,17 @@ void shim_lock_release(struct lockdep_map *map)
 int shim_lockdep_depth(void)
 {
 	return shim_nr_held;
+}
+
+int shim_lockdep_held_read(const char *name)
+{
+	int i;
+
+	for (i = 0; i < shim_nr_held; i++) {
+		if (!strcmp(shim_held[i]->name, name))
+			return shim_held_read[i];
+	}
+	return -1;
 }
 
 /*
