@@ -118,30 +118,40 @@ static unsigned int rl_hist_bucket(u64 ns)
 	return min_t(unsigned int, fls64(ns), BTRFSX_RANGE_HIST_BUCKETS - 1);
 }
 
-static void rl_account(const struct btrfsx_range_req *req, bool contended,
-		       u64 wait_ns)
+/* The counters of @req's class and caller, or NULL (none, or bad index). */
+static struct btrfsx_range_cpu_stats __percpu *
+rl_stats_of(const struct btrfsx_range_req *req)
 {
 	struct btrfsx_range_stats __percpu *st = req->dom->stats;
 	unsigned int class = req->dom->class;
 	unsigned int caller = req->caller;
-	unsigned int b;
 
-	if (!st)
+	if (!st || WARN_ON_ONCE(class >= BTRFSX_RANGE_NR_CLASSES ||
+				caller >= BTRFSX_RANGE_NR_CALLERS))
+		return NULL;
+	return &st->c[class][caller];
+}
+
+static void rl_account(const struct btrfsx_range_req *req, bool contended,
+		       u64 wait_ns)
+{
+	struct btrfsx_range_cpu_stats __percpu *c = rl_stats_of(req);
+
+	if (!c)
 		return;
-	this_cpu_inc(st->c[class][caller].acquired);
+	this_cpu_inc(c->acquired);
 	if (!contended)
 		return;
-	b = rl_hist_bucket(wait_ns);
-	this_cpu_inc(st->c[class][caller].contended);
-	this_cpu_inc(st->c[class][caller].wait_hist[b]);
+	this_cpu_inc(c->contended);
+	this_cpu_inc(c->wait_hist[rl_hist_bucket(wait_ns)]);
 }
 
 static void rl_account_trylock_failed(const struct btrfsx_range_req *req)
 {
-	struct btrfsx_range_stats __percpu *st = req->dom->stats;
+	struct btrfsx_range_cpu_stats __percpu *c = rl_stats_of(req);
 
-	if (st)
-		this_cpu_inc(st->c[req->dom->class][req->caller].trylock_failed);
+	if (c)
+		this_cpu_inc(c->trylock_failed);
 }
 
 void btrfsx_range_stats_sum(struct btrfsx_range_stats __percpu *stats,
@@ -153,7 +163,8 @@ void btrfsx_range_stats_sum(struct btrfsx_range_stats __percpu *stats,
 	int cpu;
 
 	memset(sum, 0, sizeof(*sum));
-	if (!stats)
+	if (!stats || WARN_ON_ONCE(class >= BTRFSX_RANGE_NR_CLASSES ||
+				   caller >= BTRFSX_RANGE_NR_CALLERS))
 		return;
 	for_each_possible_cpu(cpu) {
 		const struct btrfsx_range_cpu_stats *c =

@@ -615,6 +615,37 @@ static void test_stats_format(void)
 	btrfsx_range_stats_free(st);
 }
 
+/* A class or caller out of range is not an index into the counters. */
+static void test_stats_bad_index(void)
+{
+	struct btrfsx_range_stats __percpu *st = btrfsx_range_stats_alloc();
+	enum btrfsx_range_caller bad = (enum btrfsx_range_caller)200;
+	struct btrfsx_range_cpu_stats sum;
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	unsigned int class, caller;
+
+	btrfsx_range_domain_init_file(&d, 1, st);
+	test_expect_warnings = 4;
+	CHECK_EQ(btrfsx_range_lock(&d, 0, 9, X, bad, &a), 0);
+	CHECK(!btrfsx_range_trylock(&d, 0, 9, X, BTRFSX_RANGE_NR_CALLERS, &b));
+	btrfsx_range_unlock(&a);
+	for (class = 0; class < BTRFSX_RANGE_NR_CLASSES; class++) {
+		for (caller = 0; caller < BTRFSX_RANGE_NR_CALLERS; caller++) {
+			btrfsx_range_stats_sum(st, class, caller, &sum);
+			CHECK_EQ(sum.acquired + sum.trylock_failed, 0);
+		}
+	}
+	memset(&sum, 0xff, sizeof(sum));
+	btrfsx_range_stats_sum(st, BTRFSX_RANGE_FILE, bad, &sum);
+	CHECK_EQ(sum.acquired, 0);
+	btrfsx_range_stats_sum(st, BTRFSX_RANGE_NR_CLASSES, OTHER, &sum);
+	CHECK_EQ(sum.acquired, 0);
+	CHECK(!strcmp(btrfsx_range_caller_name(bad), "?"));
+	done(&d);
+	btrfsx_range_stats_free(st);
+}
+
 static void test_invalid(void)
 {
 	struct btrfsx_range_domain d, dd;
@@ -698,6 +729,7 @@ const struct test api_tests[] = {
 	{ "multi: lockdep hold in the strongest mode of the class", test_multi_lockdep_mode },
 	{ "DISK shards: chunks, spans, wrap-around, all shards", test_disk_shards },
 	{ "statistics: counters, histogram, text format", test_stats_format },
+	{ "statistics: class or caller out of range, no overflow", test_stats_bad_index },
 	{ "invalid arguments", test_invalid },
 	{ "trylock fails when its node array cannot be allocated", test_trylock_nomem },
 	{ "many shared holders then exclusive", test_many_shared },
