@@ -580,13 +580,13 @@ struct rl_how {
 /* Wait for the group's grant: 0 (woken), -EINTR, -ECANCELED or -EAGAIN. */
 static int rl_sleep(struct btrfsx_range_req *leader, const struct rl_how *how)
 {
+	unsigned long poll = msecs_to_jiffies(RL_CANCEL_POLL_MS);
 	long left;
 
 	if (how->cancel) {
 		if (how->cancel(how->arg))
 			return -ECANCELED;
-		left = wait_for_completion_killable_timeout(&leader->done,
-				msecs_to_jiffies(RL_CANCEL_POLL_MS));
+		left = wait_for_completion_killable_timeout(&leader->done, poll);
 		if (!left)
 			return -EAGAIN;
 		return left < 0 ? -EINTR : 0;
@@ -801,12 +801,13 @@ int btrfsx_range_lock_cancelable(struct btrfsx_range_domain *dom, u64 start,
 	return rl_lock_group(&req, 1, &how, _RET_IP_);
 }
 
-/**
+/*
  * btrfsx_range_lock_nokill - as btrfsx_range_lock(), but the wait ignores
  * signals: for callers that cannot back out once they decided to wait
- * (relocation's fence before dropping reloc roots).  Returns with the range
- * held, except when @req is already waiting or held: that is a bug of the
- * caller, warned about, and @req is left as it is.
+ * (relocation's fence before dropping reloc roots).  Arguments as for
+ * btrfsx_range_lock().  Returns with the range held, except when @req is
+ * already waiting or held: that is a bug of the caller, warned about, and
+ * @req is left as it is.
  */
 void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      u64 end, enum btrfsx_range_mode mode,

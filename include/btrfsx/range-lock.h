@@ -89,10 +89,11 @@ struct btrfsx_range_req;
 
 /*
  * req->state; written under the domain locks while the request is queued
- * (with WRITE_ONCE: the lock calls read it without them).  The lock calls check the state of a request before they initialize it, and
- * a request is caller memory, often a fresh stack slot: so the busy states
- * have values that leftover bytes do not take by chance, and anything else
- * (zeroed memory, garbage, a released request) reads as idle.
+ * (with WRITE_ONCE: the lock calls read it without them).  The lock calls
+ * check the state of a request before they initialize it, and a request is
+ * caller memory, often a fresh stack slot: so the busy states have values
+ * that leftover bytes do not take by chance, and anything else (zeroed
+ * memory, garbage, a released request) reads as idle.
  */
 enum btrfsx_range_state {
 	BTRFSX_RANGE_IDLE = 0,
