@@ -268,14 +268,21 @@ int btrfsx_range_domain_init_disk(struct btrfsx_range_domain *dom,
 	return 0;
 }
 
-void btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom)
+/*
+ * Returns false, with a warning, if a request is still queued: the caller
+ * must then not free the domain (a leak instead of a use after free).
+ */
+bool btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom)
 {
 	unsigned int i;
 
-	for (i = 0; i <= dom->shard_mask; i++)
-		WARN_ON_ONCE(!RB_EMPTY_ROOT(&rl_tree(dom, i)->root.rb_root));
+	for (i = 0; i <= dom->shard_mask; i++) {
+		if (WARN_ON_ONCE(!RB_EMPTY_ROOT(&rl_tree(dom, i)->root.rb_root)))
+			return false;
+	}
 	kfree(dom->shards);
 	dom->shards = NULL;
+	return true;
 }
 
 static unsigned int rl_shard_of(const struct btrfsx_range_domain *dom, u64 pos)

@@ -148,7 +148,7 @@ int btrfsx_range_domain_init_disk(struct btrfsx_range_domain *dom,
 				  unsigned int shard_shift,
 				  unsigned int nr_shards,
 				  struct btrfsx_range_stats __percpu *stats);
-void btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom);
+bool btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom);
 
 int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_mode mode,

@@ -26,6 +26,7 @@
 long shim_warnings;
 long shim_live_allocs;
 int shim_fail_nowait;
+int shim_fail_all;
 __thread int shim_spin_depth;
 __thread int shim_cpu;
 
@@ -67,6 +68,9 @@ void *shim_kmalloc(size_t size, gfp_t gfp)
 		shim_might_sleep("sleeping allocation");
 	if (!(gfp & (__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) &&
 	    __atomic_load_n(&shim_fail_nowait, __ATOMIC_RELAXED))
+		return NULL;
+	if (!(gfp & __GFP_NOFAIL) &&
+	    __atomic_load_n(&shim_fail_all, __ATOMIC_RELAXED))
 		return NULL;
 	p = (gfp & __GFP_ZERO) ? calloc(1, size ? size : 1) :
 				 malloc(size ? size : 1);

@@ -8,6 +8,7 @@
 extern long shim_warnings;	/* WARN_ON hits so far */
 extern long shim_live_allocs;	/* kmalloc'ed objects not yet freed */
 extern int shim_fail_nowait;	/* non-zero: non-sleeping kmalloc fails */
+extern int shim_fail_all;		/* non-zero: kmalloc without __GFP_NOFAIL fails */
 
 unsigned long shim_thread_id(void);
 int shim_lockdep_depth(void);	/* lockdep maps this thread holds */
