@@ -266,9 +266,11 @@ static void test_cancelable_cancelled(void)
 	struct btrfsx_range_domain d;
 	struct btrfsx_range_req a, b;
 	struct locker l1, l2, l3;
+	u64 t0;
 
 	btrfsx_range_domain_init_file(&d, 1, st);
 	CHECK(try(&d, 0, 9, S, &a));
+	t0 = now_ns();
 	locker_start_kind(&l1, &d, 0, 19, X, LOCKER_CANCELABLE);
 	CHECK(locker_queued(&l1));
 	locker_start(&l2, &d, 15, 19, S);	/* blocked only by l1 */
@@ -276,9 +278,13 @@ static void test_cancelable_cancelled(void)
 	locker_start(&l3, &d, 5, 5, X);		/* behind a and l1 */
 	CHECK(locker_queued(&l3));
 	CHECK(locker_blocked(&l2));
-	sleep_us(250000);			/* polled, still waiting */
+	/* Polled before the first sleep and after each 100 ms timeout. */
+	while (__atomic_load_n(&l1.cancel_polls, __ATOMIC_RELAXED) < 3 &&
+	       now_ns() - t0 < 5000000000ULL)
+		sleep_us(1000);
+	CHECK(__atomic_load_n(&l1.cancel_polls, __ATOMIC_RELAXED) >= 3);
+	CHECK(now_ns() - t0 >= 150000000ULL);	/* not a busy poll */
 	CHECK(!locker_returned(&l1));
-	CHECK(__atomic_load_n(&l1.cancel_polls, __ATOMIC_RELAXED) >= 2);
 
 	__atomic_store_n(&l1.cancel, 1, __ATOMIC_RELEASE);
 	CHECK(!locker_granted(&l1));
