@@ -1,60 +1,89 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * FILE-range locks of clone, dedupe and the data-relocation inode: the
- * manager's FILE domain of each inode, taken before the io_tree lock that
- * upstream takes.  See include/btrfsx/file-lock.h and docs/locking.md.
+ * manager's FILE domain of each inode, allocated on the inode's first FILE
+ * lock and taken before the io_tree lock that upstream takes.  See
+ * include/btrfsx/file-lock.h and docs/locking.md.
  */
 
+#include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/errno.h>
+#include <linux/gfp.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include "btrfsx/file-lock.h"
 
+/* A btrfs inode starts without a FILE domain. */
 void btrfsx_inode_init(struct btrfsx_inode *bi)
 {
 	bi->file_locks = NULL;
 }
 
+/*
+ * Frees the inode's FILE domain.  A range still queued there is a bug: warn,
+ * and leak the domain rather than free memory its waiters still use.
+ */
 void btrfsx_inode_destroy(struct btrfsx_inode *bi)
 {
-	if (!bi->file_locks)
-		return;
-	btrfsx_range_domain_destroy(bi->file_locks);
-	kfree(bi->file_locks);
+	struct btrfsx_range_domain *dom = bi->file_locks;
+
 	bi->file_locks = NULL;
+	if (dom && btrfsx_range_domain_destroy(dom))
+		kfree(dom);
 }
 
-/* The inode's FILE domain, allocated on first use. */
-static struct btrfsx_range_domain *inode_domain(struct btrfsx_fs *fs,
-						struct btrfsx_inode *bi,
-						u64 ino, gfp_t gfp)
+/*
+ * The FILE domain of @bi, allocated with @gfp on first use; NULL if that
+ * fails.  Concurrent first users each allocate one and race to install it:
+ * the loser frees its copy and uses the winner's.  A successful cmpxchg
+ * orders the domain's initialization before its publication; readers load
+ * the pointer with acquire (a failed cmpxchg orders nothing).
+ */
+static struct btrfsx_range_domain *file_domain(struct btrfsx_fs *fs,
+					       struct btrfsx_inode *bi,
+					       u64 ino, gfp_t gfp)
 {
-	struct btrfsx_range_domain *dom = READ_ONCE(bi->file_locks);
-	struct btrfsx_range_domain *old;
+	struct btrfsx_range_domain *dom, *old;
 
+	/* Pairs with the cmpxchg that installed it: it is initialized. */
+	dom = smp_load_acquire(&bi->file_locks);
 	if (dom)
 		return dom;
 	dom = kmalloc(sizeof(*dom), gfp);
 	if (!dom)
 		return NULL;
-	btrfsx_range_domain_init_file(dom, ino, btrfsx_fs_stats(fs));
+	btrfsx_range_domain_init_file(dom, ino, fs ? btrfsx_fs_stats(fs) : NULL);
 	old = cmpxchg(&bi->file_locks, NULL, dom);
 	if (old) {
 		kfree(dom);
-		return old;
+		/* As above: the winner's domain is initialized. */
+		return smp_load_acquire(&bi->file_locks);
 	}
 	return dom;
 }
 
+/**
+ * btrfsx_file_lock - lock one range of an inode exclusive, uninterruptibly
+ * @fs:     the filesystem, for the statistics (may be NULL: none)
+ * @bi:     the inode's btrfsx part
+ * @ino:    the inode's number, the domain's key if this allocates it
+ * @start:  first byte
+ * @end:    last byte, inclusive
+ * @caller: subsystem, for statistics and tracing
+ * @req:    caller-provided request, until btrfsx_file_unlock()
+ *
+ * For the data-relocation inode's page ranges.  Cannot fail: the domain is
+ * allocated with __GFP_NOFAIL and the wait is uninterruptible, as the io_tree
+ * lock that follows.
+ */
 void btrfsx_file_lock(struct btrfsx_fs *fs, struct btrfsx_inode *bi, u64 ino,
 		      u64 start, u64 end, enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req)
 {
 	struct btrfsx_range_domain *dom;
 
-	dom = inode_domain(fs, bi, ino, GFP_NOFS | __GFP_NOFAIL);
-	/* Uninterruptible, as the io_tree lock that follows. */
+	dom = file_domain(fs, bi, ino, GFP_NOFS | __GFP_NOFAIL);
 	btrfsx_range_lock_nokill(dom, start, end, BTRFSX_RANGE_EXCL, caller,
 				 req);
 }
@@ -67,38 +96,38 @@ void btrfsx_file_unlock(struct btrfsx_range_req *req)
 /**
  * btrfsx_remap_lock - lock the file ranges of a clone or dedupe call
  * @locks:   where the requests live until btrfsx_remap_unlock()
- * @src:     the source inode's FILE domain, or NULL not to lock the source
+ * @fs:      the filesystem, for the statistics (may be NULL: none)
+ * @src:     the source inode, or NULL not to lock the source
+ * @src_ino: the source inode's number
  * @src_off: first source byte
- * @dst:     the destination inode's FILE domain
+ * @dst:     the destination inode
+ * @dst_ino: the destination inode's number
  * @dst_off: first destination byte
  * @len:     bytes in each range, > 0
  * @caller:  BTRFSX_RANGE_CLONE or BTRFSX_RANGE_DEDUPE
  *
  * The destination is locked exclusive, the source shared: the source's items
  * are only read.  Both are queued through btrfsx_range_lock_multi(), which
- * orders the two inodes.  Within one inode the VFS refuses overlapping clone
- * and dedupe ranges; should overlapping ranges arrive anyway, one exclusive
- * lock covers both instead of a self-deadlock.
+ * orders the two inodes by (number, address): two inodes of different
+ * subvolumes may have the same number.  Within one inode the VFS refuses
+ * overlapping clone and dedupe ranges; should overlapping ranges arrive
+ * anyway, one exclusive lock covers both instead of a self-deadlock.
  *
- * Return: 0 with the ranges held, -EINTR (fatal signal) or -EINVAL with none.
+ * Return: 0 with the ranges held; -EINTR (fatal signal), -ENOMEM (no memory
+ * for an inode's first FILE domain) or -EINVAL (bad length) with none.
  */
 int btrfsx_remap_lock(struct btrfsx_remap_locks *locks, struct btrfsx_fs *fs,
-		      struct btrfsx_inode *src_inode, u64 src_ino, u64 src_off,
-		      struct btrfsx_inode *dst_inode, u64 dst_ino, u64 dst_off,
-		      u64 len, enum btrfsx_range_caller caller)
+		      struct btrfsx_inode *src, u64 src_ino, u64 src_off,
+		      struct btrfsx_inode *dst, u64 dst_ino, u64 dst_off, u64 len,
+		      enum btrfsx_range_caller caller)
 {
-	struct btrfsx_range_domain *src = NULL, *dst;
 	struct btrfsx_range_req *reqs[2] = { &locks->dst, &locks->src };
+	struct btrfsx_range_domain *src_dom = NULL, *dst_dom;
 	u64 src_end = src_off + len - 1;
 	u64 dst_end = dst_off + len - 1;
 	int ret;
 
 	locks->nr = 0;
-	dst = inode_domain(fs, dst_inode, dst_ino, GFP_NOFS);
-	if (src_inode)
-		src = inode_domain(fs, src_inode, src_ino, GFP_NOFS);
-	if (!dst || (src_inode && !src))
-		return -ENOMEM;
 	if (WARN_ON_ONCE(!len || dst_end < dst_off ||
 			 (src && src_end < src_off)))
 		return -EINVAL;
@@ -107,10 +136,16 @@ int btrfsx_remap_lock(struct btrfsx_remap_locks *locks, struct btrfsx_fs *fs,
 		dst_end = max(src_end, dst_end);
 		src = NULL;
 	}
-	btrfsx_range_req_init(&locks->dst, dst, dst_off, dst_end,
+	dst_dom = file_domain(fs, dst, dst_ino, GFP_NOFS);
+	if (src)
+		src_dom = file_domain(fs, src, src_ino, GFP_NOFS);
+	if (!dst_dom || (src && !src_dom))
+		return -ENOMEM;
+
+	btrfsx_range_req_init(&locks->dst, dst_dom, dst_off, dst_end,
 			      BTRFSX_RANGE_EXCL, caller);
 	if (src)
-		btrfsx_range_req_init(&locks->src, src, src_off, src_end,
+		btrfsx_range_req_init(&locks->src, src_dom, src_off, src_end,
 				      BTRFSX_RANGE_SHARED, caller);
 	ret = btrfsx_range_lock_multi(reqs, src ? 2 : 1);
 	if (!ret)

@@ -43,11 +43,6 @@ module_param(progs_compat, bool, 0444);
 MODULE_PARM_DESC(progs_compat,
 		 "btrfs-progs compatibility: /proc/mounts shows btrfsx mounts as type btrfs, and /sys/fs/btrfs/<fsid> links to /sys/fs/btrfsx/<fsid> while the stock module is loaded (default on)");
 
-bool btrfsx_dropin(void)
-{
-	return dropin;
-}
-
 const char *btrfsx_name(void)
 {
 	return dropin ? STOCK_NAME : OWN_NAME;

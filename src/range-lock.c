@@ -6,9 +6,9 @@
  * domains have a single tree).  When a node is queued it counts the nodes
  * already in its tree that overlap it and conflict with it; a request is
  * granted once the sum of those counts over its nodes drops to zero.  Every
- * node that goes away (or shrinks) decrements exactly the later nodes that
- * counted it, so a request waits for all earlier conflicting requests and
- * for nothing else: strict FIFO between overlapping conflicting requests.
+ * node that goes away decrements exactly the later nodes that counted it, so
+ * a request waits for all earlier conflicting requests and for nothing else:
+ * strict FIFO between overlapping conflicting requests.
  *
  * See docs/locking.md for the rules callers follow.
  */
@@ -19,6 +19,7 @@
 #include <linux/completion.h>
 #include <linux/errno.h>
 #include <linux/interval_tree_generic.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
@@ -39,13 +40,6 @@
 INTERVAL_TREE_DEFINE(struct btrfsx_range_node, rb, u64, subtree_last,
 		     RL_START, RL_LAST, static, rl_it)
 
-/* What a partially released request keeps: zero, one or two pieces. */
-struct rl_keep {
-	u64 start[2];
-	u64 end[2];
-	unsigned int nr;
-};
-
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 /* One lockdep class per domain class: lockdep sees "a FILE range lock". */
 static struct lock_class_key rl_keys[BTRFSX_RANGE_NR_CLASSES];
@@ -56,12 +50,14 @@ static struct lockdep_map rl_dep_map[BTRFSX_RANGE_NR_CLASSES] = {
 			&rl_keys[BTRFSX_RANGE_DISK]),
 };
 
-static void rl_dep_acquire(struct btrfsx_range_req *req, int trylock,
+/* @req carries the hold; @mode is the strongest of what it stands for. */
+static void rl_dep_acquire(struct btrfsx_range_req *req,
+			   enum btrfsx_range_mode mode, int trylock,
 			   unsigned long ip)
 {
 	struct lockdep_map *map = &rl_dep_map[req->dom->class];
 
-	if (req->mode == BTRFSX_RANGE_SHARED)
+	if (mode == BTRFSX_RANGE_SHARED)
 		lock_acquire_shared(map, 0, trylock, NULL, ip);
 	else
 		lock_acquire_exclusive(map, 0, trylock, NULL, ip);
@@ -76,7 +72,8 @@ static void rl_dep_release(struct btrfsx_range_req *req, unsigned long ip)
 	req->lockdep = false;
 }
 #else
-static inline void rl_dep_acquire(struct btrfsx_range_req *req, int trylock,
+static inline void rl_dep_acquire(struct btrfsx_range_req *req,
+				  enum btrfsx_range_mode mode, int trylock,
 				  unsigned long ip)
 {
 }
@@ -122,30 +119,40 @@ static unsigned int rl_hist_bucket(u64 ns)
 	return min_t(unsigned int, fls64(ns), BTRFSX_RANGE_HIST_BUCKETS - 1);
 }
 
-static void rl_account(const struct btrfsx_range_req *req, bool contended,
-		       u64 wait_ns)
+/* The counters of @req's class and caller, or NULL (none, or bad index). */
+static struct btrfsx_range_cpu_stats __percpu *
+rl_stats_of(const struct btrfsx_range_req *req)
 {
 	struct btrfsx_range_stats __percpu *st = req->dom->stats;
 	unsigned int class = req->dom->class;
 	unsigned int caller = req->caller;
-	unsigned int b;
 
-	if (!st)
+	if (!st || WARN_ON_ONCE(class >= BTRFSX_RANGE_NR_CLASSES ||
+				caller >= BTRFSX_RANGE_NR_CALLERS))
+		return NULL;
+	return &st->c[class][caller];
+}
+
+static void rl_account(const struct btrfsx_range_req *req, bool contended,
+		       u64 wait_ns)
+{
+	struct btrfsx_range_cpu_stats __percpu *c = rl_stats_of(req);
+
+	if (!c)
 		return;
-	this_cpu_inc(st->c[class][caller].acquired);
+	this_cpu_inc(c->acquired);
 	if (!contended)
 		return;
-	b = rl_hist_bucket(wait_ns);
-	this_cpu_inc(st->c[class][caller].contended);
-	this_cpu_inc(st->c[class][caller].wait_hist[b]);
+	this_cpu_inc(c->contended);
+	this_cpu_inc(c->wait_hist[rl_hist_bucket(wait_ns)]);
 }
 
 static void rl_account_trylock_failed(const struct btrfsx_range_req *req)
 {
-	struct btrfsx_range_stats __percpu *st = req->dom->stats;
+	struct btrfsx_range_cpu_stats __percpu *c = rl_stats_of(req);
 
-	if (st)
-		this_cpu_inc(st->c[req->dom->class][req->caller].trylock_failed);
+	if (c)
+		this_cpu_inc(c->trylock_failed);
 }
 
 void btrfsx_range_stats_sum(struct btrfsx_range_stats __percpu *stats,
@@ -157,7 +164,8 @@ void btrfsx_range_stats_sum(struct btrfsx_range_stats __percpu *stats,
 	int cpu;
 
 	memset(sum, 0, sizeof(*sum));
-	if (!stats)
+	if (!stats || WARN_ON_ONCE(class >= BTRFSX_RANGE_NR_CLASSES ||
+				   caller >= BTRFSX_RANGE_NR_CALLERS))
 		return;
 	for_each_possible_cpu(cpu) {
 		const struct btrfsx_range_cpu_stats *c =
@@ -260,14 +268,21 @@ int btrfsx_range_domain_init_disk(struct btrfsx_range_domain *dom,
 	return 0;
 }
 
-void btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom)
+/*
+ * Returns false, with a warning, if a request is still queued: the caller
+ * must then not free the domain (a leak instead of a use after free).
+ */
+bool btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom)
 {
 	unsigned int i;
 
-	for (i = 0; i <= dom->shard_mask; i++)
-		WARN_ON_ONCE(!RB_EMPTY_ROOT(&rl_tree(dom, i)->root.rb_root));
+	for (i = 0; i <= dom->shard_mask; i++) {
+		if (WARN_ON_ONCE(!RB_EMPTY_ROOT(&rl_tree(dom, i)->root.rb_root)))
+			return false;
+	}
 	kfree(dom->shards);
 	dom->shards = NULL;
+	return true;
 }
 
 static unsigned int rl_shard_of(const struct btrfsx_range_domain *dom, u64 pos)
@@ -280,18 +295,6 @@ static bool rl_one_shard(const struct btrfsx_range_domain *dom, u64 start,
 {
 	return !dom->shard_mask ||
 	       (start >> dom->shard_shift) == (end >> dom->shard_shift);
-}
-
-/* Shard s holds the chunks c with (c & mask) == s; is one in [start, end]? */
-static bool rl_in_shard(const struct btrfsx_range_domain *dom, u64 start,
-			u64 end, unsigned int shard)
-{
-	u64 first = start >> dom->shard_shift;
-	u64 span = (end >> dom->shard_shift) - first;
-
-	if (span >= dom->shard_mask)
-		return true;
-	return ((shard - first) & dom->shard_mask) <= span;
 }
 
 /*
@@ -511,7 +514,8 @@ static int rl_enqueue(struct btrfsx_range_req **reqs, unsigned int nr,
 	/* Members of a group are disjoint: none counts another. */
 	for (i = 0; i < nr; i++) {
 		reqs[i]->leader = blockers ? leader : reqs[i];
-		reqs[i]->state = blockers ? BTRFSX_RANGE_WAITING : BTRFSX_RANGE_HELD;
+		WRITE_ONCE(reqs[i]->state,
+			   blockers ? BTRFSX_RANGE_WAITING : BTRFSX_RANGE_HELD);
 		for (j = 0; j < reqs[i]->nr_nodes; j++) {
 			node = &reqs[i]->nodes[j];
 			tree = rl_tree(dom, node->shard);
@@ -534,54 +538,23 @@ static void rl_drop_blocker(struct btrfsx_range_req *req)
 		complete(&leader->done);
 }
 
-static bool rl_overlap(u64 s1, u64 e1, u64 s2, u64 e2)
-{
-	return s1 <= e2 && s2 <= e1;
-}
-
-/* How many nodes the kept pieces will have in @shard that overlap @w. */
-static unsigned int rl_kept_overlap(const struct btrfsx_range_domain *dom,
-				    unsigned int shard,
-				    const struct rl_keep *keep,
-				    const struct btrfsx_range_node *w)
-{
-	unsigned int i, nr = 0;
-
-	for (i = 0; keep && i < keep->nr; i++) {
-		if (rl_in_shard(dom, keep->start[i], keep->end[i], shard) &&
-		    rl_overlap(keep->start[i], keep->end[i], w->start, w->last))
-			nr++;
-	}
-	return nr;
-}
-
 /*
  * Every node queued after @old in its tree that overlaps it and conflicts
- * with its owner counted @old once.  The owner is about to keep only @keep
- * (NULL: nothing), after which such a node must count one per kept node of
- * this shard it overlaps.  A walk with @grow applies the increments, one
- * without applies the decrements; callers run all growing walks first so
- * that no count passes through zero on the way and wakes a request early.
+ * with its owner counted @old once: @old is leaving, drop that count.
  */
-static void rl_recount(struct btrfsx_range_domain *dom,
-		       const struct btrfsx_range_node *old,
-		       const struct rl_keep *keep, bool grow)
+static void rl_release_node(struct btrfsx_range_domain *dom,
+			    const struct btrfsx_range_node *old)
 {
 	struct btrfsx_range_tree *tree = rl_tree(dom, old->shard);
 	struct btrfsx_range_req *owner = old->req;
 	struct btrfsx_range_node *w;
-	unsigned int now;
 
 	for (w = rl_it_iter_first(&tree->root, old->start, old->last); w;
 	     w = rl_it_iter_next(w, old->start, old->last)) {
 		if (w->req == owner || w->seq <= old->seq ||
 		    !rl_conflict(w->req, owner))
 			continue;
-		now = rl_kept_overlap(dom, old->shard, keep, w);
-		if (grow && now > 1)
-			atomic_add(now - 1, &w->req->leader->blocking);
-		else if (!grow && !now)
-			rl_drop_blocker(w->req);
+		rl_drop_blocker(w->req);
 	}
 }
 
@@ -594,18 +567,53 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
 
 	for (i = 0; i < req->nr_nodes; i++) {
 		node = &req->nodes[i];
-		rl_recount(dom, node, NULL, false);
+		rl_release_node(dom, node);
 		rl_it_remove(node, &rl_tree(dom, node->shard)->root);
 	}
 }
 
+/* How often a cancelable wait asks whether to give up. */
+#define RL_CANCEL_POLL_MS	100
+
+/* How a group is locked: the lockdep hold it reports and how it waits. */
+struct rl_how {
+	bool dep;			/* the leader reports a lockdep hold */
+	enum btrfsx_range_mode dep_mode;	/* in this mode */
+	bool killable;			/* a fatal signal ends the wait */
+	bool (*cancel)(void *arg);	/* killable; true: stop waiting */
+	void *arg;
+};
+
+/* Wait for the group's grant: 0 (woken), -EINTR, -ECANCELED or -EAGAIN. */
+static int rl_sleep(struct btrfsx_range_req *leader, const struct rl_how *how)
+{
+	unsigned long poll = msecs_to_jiffies(RL_CANCEL_POLL_MS);
+	long left;
+
+	if (how->cancel) {
+		if (how->cancel(how->arg))
+			return -ECANCELED;
+		left = wait_for_completion_killable_timeout(&leader->done, poll);
+		if (!left)
+			return -EAGAIN;
+		return left < 0 ? -EINTR : 0;
+	}
+	if (!how->killable) {
+		wait_for_completion(&leader->done);
+		return 0;
+	}
+	return wait_for_completion_killable(&leader->done) ? -EINTR : 0;
+}
+
 /*
- * Sleep until the group is granted, then mark it held under its locks.  On a
- * fatal signal take the group out of the queue again, unless it was granted
- * meanwhile.
+ * Sleep until the group is granted, then mark it held under its locks.  A
+ * killable wait that sees a fatal signal, or a cancelable one whose @cancel
+ * says so, takes the group out of the queue again (waking whoever it was
+ * blocking), unless it was granted meanwhile.  An uninterruptible wait
+ * returns only once the group is granted.
  */
 static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
-		   bool killable)
+		   const struct rl_how *how)
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	struct btrfsx_range_domain *dom = leader->dom;
@@ -613,31 +621,38 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 	unsigned int i;
 	int ret;
 
-	if (killable) {
-		ret = wait_for_completion_killable(&leader->done);
-	} else {
-		wait_for_completion(&leader->done);
-		ret = 0;
-	}
-	one = rl_lock_set(dom, reqs, nr);
-	if (!atomic_read(&leader->blocking)) {
-		for (i = 0; i < nr; i++) {
-			reqs[i]->leader = reqs[i];
-			reqs[i]->state = BTRFSX_RANGE_HELD;
+	for (;;) {
+		ret = rl_sleep(leader, how);
+		if (ret == -EAGAIN)
+			continue;	/* time to ask @cancel again */
+
+		one = rl_lock_set(dom, reqs, nr);
+		if (!atomic_read(&leader->blocking)) {
+			for (i = 0; i < nr; i++) {
+				reqs[i]->leader = reqs[i];
+				WRITE_ONCE(reqs[i]->state, BTRFSX_RANGE_HELD);
+			}
+			rl_unlock_set(dom, reqs, nr, one);
+			return 0;
 		}
-		ret = 0;
-	} else {
-		WARN_ON_ONCE(!ret);
-		for (i = 0; i < nr; i++)
-			rl_dequeue_locked(reqs[i]);
-		ret = -EINTR;
+		if (ret) {
+			for (i = 0; i < nr; i++)
+				rl_dequeue_locked(reqs[i]);
+			rl_unlock_set(dom, reqs, nr, one);
+			return ret;
+		}
+		rl_unlock_set(dom, reqs, nr, one);
+		/*
+		 * Completed with blockers left: the count is wrong.  Going on
+		 * unlocked would break the exclusion; wait for the count to
+		 * reach zero after all.
+		 */
+		WARN_ON_ONCE(1);
 	}
-	rl_unlock_set(dom, reqs, nr, one);
-	return ret;
 }
 
 static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
-			 bool track, bool killable, unsigned long ip)
+			 const struct rl_how *how, unsigned long ip)
 {
 	struct btrfsx_range_req *leader = reqs[0];
 	bool contended = false;
@@ -647,8 +662,8 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 
 	for (i = 0; i < nr; i++)
 		rl_prepare(reqs[i], GFP_NOFS | __GFP_NOFAIL);
-	if (track)
-		rl_dep_acquire(leader, 0, ip);
+	if (how->dep)
+		rl_dep_acquire(leader, how->dep_mode, 0, ip);
 
 	if (rl_enqueue(reqs, nr, false)) {
 		u64 t0 = ktime_get_ns();
@@ -657,12 +672,12 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 		for (i = 0; i < nr; i++)
 			trace_range_lock_wait(reqs[i], reqs[i]->start,
 					      reqs[i]->end);
-		ret = rl_wait(reqs, nr, killable);
+		ret = rl_wait(reqs, nr, how);
 		if (ret) {
 			rl_dep_release(leader, ip);
 			for (i = 0; i < nr; i++) {
 				rl_free_nodes(reqs[i]);
-				reqs[i]->state = BTRFSX_RANGE_IDLE;
+				WRITE_ONCE(reqs[i]->state, BTRFSX_RANGE_IDLE);
 			}
 			return ret;
 		}
@@ -677,11 +692,31 @@ static int rl_lock_group(struct btrfsx_range_req **reqs, unsigned int nr,
 
 /* API */
 
+/* Queued (waiting) or held: a lock call must not take it over. */
+static bool rl_req_busy(const struct btrfsx_range_req *req)
+{
+	u32 state = READ_ONCE(req->state);
+
+	return state == BTRFSX_RANGE_WAITING || state == BTRFSX_RANGE_HELD;
+}
+
+/**
+ * btrfsx_range_req_init - set up a request for btrfsx_range_lock_multi()
+ * @req:    caller memory; a waiting or held request is left untouched (and
+ *          btrfsx_range_lock_multi() then refuses it)
+ * @dom:    the domain
+ * @start:  first byte
+ * @end:    last byte, inclusive
+ * @mode:   BTRFSX_RANGE_SHARED or BTRFSX_RANGE_EXCL
+ * @caller: subsystem, for statistics and tracing
+ */
 void btrfsx_range_req_init(struct btrfsx_range_req *req,
 			   struct btrfsx_range_domain *dom, u64 start, u64 end,
 			   enum btrfsx_range_mode mode,
 			   enum btrfsx_range_caller caller)
 {
+	if (rl_req_busy(req))
+		return;
 	req->dom = dom;
 	req->start = start;
 	req->end = end;
@@ -691,75 +726,13 @@ void btrfsx_range_req_init(struct btrfsx_range_req *req,
 	atomic_set(&req->blocking, 0);
 	req->mode = mode;
 	req->caller = caller;
-	req->state = BTRFSX_RANGE_IDLE;
+	WRITE_ONCE(req->state, BTRFSX_RANGE_IDLE);
 	req->lockdep = false;
 }
 
 bool btrfsx_range_req_held(const struct btrfsx_range_req *req)
 {
-	return req->state == BTRFSX_RANGE_HELD;
-}
-
-/*
- * Are the bytes of [start, end] that lie in @shard's chunks covered by granted
- * requests of at least @mode?  Every request holding such a byte has a node
- * in this shard, so gaps between them may only fall in other shards' chunks.
- */
-static bool rl_shard_covered(struct btrfsx_range_domain *dom,
-			     unsigned int shard, u64 start, u64 end,
-			     enum btrfsx_range_mode mode)
-{
-	struct btrfsx_range_tree *tree = rl_tree(dom, shard);
-	struct btrfsx_range_node *node;
-	bool covered = false;
-	u64 next = start;
-
-	spin_lock(&tree->lock);
-	for (node = rl_it_iter_first(&tree->root, start, end); node;
-	     node = rl_it_iter_next(node, start, end)) {
-		if (node->req->state != BTRFSX_RANGE_HELD || node->req->mode < mode)
-			continue;
-		if (node->start > next &&
-		    rl_in_shard(dom, next, node->start - 1, shard))
-			goto out;
-		if (node->last >= end) {
-			covered = true;
-			goto out;
-		}
-		next = max(next, node->last + 1);
-	}
-	covered = !rl_in_shard(dom, next, end, shard);
-out:
-	spin_unlock(&tree->lock);
-	return covered;
-}
-
-/**
- * btrfsx_range_is_locked - is every byte of [@start, @end] held in @mode?
- * @dom:   the domain
- * @start: first byte
- * @end:   last byte, inclusive
- * @mode:  BTRFSX_RANGE_SHARED (shared or exclusive holds count) or
- *         BTRFSX_RANGE_EXCL (only exclusive holds count)
- *
- * For assertions in code whose caller must hold the range, such as the
- * delayed-ref code for a data extent's disk bytes.  It does not tell who
- * holds the range; granted requests may cover it together.  Never sleeps.
- */
-bool btrfsx_range_is_locked(struct btrfsx_range_domain *dom, u64 start,
-			    u64 end, enum btrfsx_range_mode mode)
-{
-	unsigned int shard;
-
-	if (WARN_ON_ONCE(start > end))
-		return false;
-	for (shard = rl_next_shard(dom, start, end, 0);
-	     shard <= dom->shard_mask;
-	     shard = rl_next_shard(dom, start, end, shard + 1)) {
-		if (!rl_shard_covered(dom, shard, start, end, mode))
-			return false;
-	}
-	return true;
+	return READ_ONCE(req->state) == BTRFSX_RANGE_HELD;
 }
 
 /**
@@ -774,48 +747,106 @@ bool btrfsx_range_is_locked(struct btrfsx_range_domain *dom, u64 start,
  * Waits behind every earlier queued request that overlaps and conflicts.
  * The caller must hold no other range of @dom (use btrfsx_range_lock_multi).
  *
- * Return: 0, or -EINTR on a fatal signal (nothing is left queued).
+ * Return: 0, or -EINTR on a fatal signal (nothing is left queued), or
+ * -EINVAL if @start > @end or @req is already waiting or held.
  */
 int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_mode mode,
 		      enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req)
 {
+	struct rl_how how = { .dep = true, .dep_mode = mode, .killable = true };
+
 	might_sleep();
+	if (WARN_ON_ONCE(rl_req_busy(req)))
+		return -EINVAL;
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		return -EINVAL;
-	return rl_lock_group(&req, 1, true, true, _RET_IP_);
+	return rl_lock_group(&req, 1, &how, _RET_IP_);
 }
 
 /**
+ * btrfsx_range_lock_cancelable - btrfsx_range_lock() whose wait can be given up
+ * @dom:    the domain
+ * @start:  first byte
+ * @end:    last byte, inclusive
+ * @mode:   BTRFSX_RANGE_SHARED or BTRFSX_RANGE_EXCL
+ * @caller: subsystem, for statistics and tracing
+ * @req:    caller-provided request, owned by the lock until unlocked
+ * @cancel: called (in this task, with nothing of the lock manager held)
+ *          before the wait and about every 100 ms while it lasts; when it
+ *          returns true the request leaves the queue (NULL: never)
+ * @arg:    passed to @cancel
+ *
+ * Waits like btrfsx_range_lock(), killably and in its FIFO place; for a
+ * waiter that the relocation fence may have to send away.  An uncontended
+ * lock succeeds whatever @cancel would say; if the grant races with a
+ * fatal signal or with @cancel, the grant wins.
+ *
+ * Return: 0 with the range held; -EINTR (fatal signal), -ECANCELED (@cancel
+ * returned true) or -EINVAL (as btrfsx_range_lock()) with nothing held or
+ * queued.
+ */
+int btrfsx_range_lock_cancelable(struct btrfsx_range_domain *dom, u64 start,
+				 u64 end, enum btrfsx_range_mode mode,
+				 enum btrfsx_range_caller caller,
+				 struct btrfsx_range_req *req,
+				 bool (*cancel)(void *arg), void *arg)
+{
+	struct rl_how how = {
+		.dep = true, .dep_mode = mode, .killable = true,
+		.cancel = cancel, .arg = arg,
+	};
+
+	might_sleep();
+	if (WARN_ON_ONCE(rl_req_busy(req)))
+		return -EINVAL;
+	btrfsx_range_req_init(req, dom, start, end, mode, caller);
+	if (WARN_ON_ONCE(start > end))
+		return -EINVAL;
+	return rl_lock_group(&req, 1, &how, _RET_IP_);
+}
+
+/*
  * btrfsx_range_lock_nokill - as btrfsx_range_lock(), but the wait ignores
  * signals: for callers that cannot back out once they decided to wait
- * (relocation's fence before dropping reloc roots).  Never fails.
+ * (relocation's fence before dropping reloc roots).  Arguments as for
+ * btrfsx_range_lock().  Returns with the range held, except when @req is
+ * already waiting or held: that is a bug of the caller, warned about, and
+ * @req is left as it is.
  */
 void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      u64 end, enum btrfsx_range_mode mode,
 			      enum btrfsx_range_caller caller,
 			      struct btrfsx_range_req *req)
 {
+	struct rl_how how = { .dep = true, .dep_mode = mode };
+
 	might_sleep();
+	if (WARN_ON_ONCE(rl_req_busy(req)))
+		return;
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		end = start;
-	rl_lock_group(&req, 1, true, false, _RET_IP_);
+	/* Not killable: rl_wait() returns only once the range is granted. */
+	rl_lock_group(&req, 1, &how, _RET_IP_);
 }
 
 /*
  * btrfsx_range_trylock - lock [@start, @end] of @dom if nobody is in the way.
  * Fails if any conflicting holder or any earlier conflicting waiter overlaps
  * the range.  Never sleeps.  Arguments as for btrfsx_range_lock().  Returns
- * true if the range is now held.
+ * true if the range is now held; false also, with a warning, if @req is
+ * already waiting or held.
  */
 bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 			  enum btrfsx_range_mode mode,
 			  enum btrfsx_range_caller caller,
 			  struct btrfsx_range_req *req)
 {
+	if (WARN_ON_ONCE(rl_req_busy(req)))
+		return false;
 	btrfsx_range_req_init(req, dom, start, end, mode, caller);
 	if (WARN_ON_ONCE(start > end))
 		return false;
@@ -824,7 +855,7 @@ bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		rl_account_trylock_failed(req);
 		return false;
 	}
-	rl_dep_acquire(req, 1, _RET_IP_);
+	rl_dep_acquire(req, mode, 1, _RET_IP_);
 	rl_account(req, false, 0);
 	trace_range_lock_acquired(req, 0);
 	return true;
@@ -839,7 +870,7 @@ void btrfsx_range_unlock(struct btrfsx_range_req *req)
 	struct btrfsx_range_domain *dom = req->dom;
 	struct btrfsx_range_tree *one;
 
-	if (WARN_ON_ONCE(req->state != BTRFSX_RANGE_HELD))
+	if (WARN_ON_ONCE(READ_ONCE(req->state) != BTRFSX_RANGE_HELD))
 		return;
 	one = rl_lock_set(dom, &req, 1);
 	rl_dequeue_locked(req);
@@ -847,117 +878,7 @@ void btrfsx_range_unlock(struct btrfsx_range_req *req)
 	trace_range_lock_released(req, req->start, req->end);
 	rl_dep_release(req, _RET_IP_);
 	rl_free_nodes(req);
-	req->state = BTRFSX_RANGE_IDLE;
-}
-
-/* Re-insert @req's nodes for the one piece it keeps, compacting in place. */
-static void rl_requeue_self(struct btrfsx_range_req *req, u64 start, u64 end)
-{
-	struct btrfsx_range_domain *dom = req->dom;
-	struct btrfsx_range_node *node;
-	unsigned int i, nr = 0;
-	unsigned int shard;
-	u64 seq;
-
-	for (i = 0; i < req->nr_nodes; i++) {
-		shard = req->nodes[i].shard;
-		seq = req->nodes[i].seq;
-		if (!rl_in_shard(dom, start, end, shard))
-			continue;
-		/* nr <= i: slot i has been read before it is rewritten. */
-		node = &req->nodes[nr++];
-		node->shard = shard;
-		node->seq = seq;
-		node->start = start;
-		node->last = end;
-		rl_it_insert(node, &rl_tree(dom, shard)->root);
-	}
-	req->nr_nodes = nr;
-}
-
-/* Queue @spare's nodes in the places @req's nodes had in their shards. */
-static void rl_requeue_spare(struct btrfsx_range_req *spare,
-			     const struct btrfsx_range_req *req)
-{
-	struct btrfsx_range_node *node;
-	unsigned int i, k = 0;
-
-	for (i = 0; i < spare->nr_nodes; i++) {
-		node = &spare->nodes[i];
-		while (req->nodes[k].shard != node->shard)
-			k++;
-		node->seq = req->nodes[k].seq;
-		rl_it_insert(node, &rl_tree(spare->dom, node->shard)->root);
-	}
-}
-
-/**
- * btrfsx_range_unlock_part - release [@start, @end] of a held range
- * @req:   a held request
- * @start: first byte to release (clamped to the held range)
- * @end:   last byte to release (clamped to the held range)
- * @spare: an idle request that receives the upper piece if the held range
- *         splits in two; may be NULL when no split can happen
- *
- * The kept pieces keep their place in the queue.  Waiters blocked only by
- * the released part are woken.  Never sleeps, except that splitting a DISK
- * range spanning more than two shard chunks allocates the spare's nodes with
- * GFP_NOFS | __GFP_NOFAIL.
- *
- * Return: number of pieces still held: 0 (all released), 1 (in @req) or
- * 2 (lower in @req, upper in @spare); -EINVAL on misuse.
- */
-int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
-			     struct btrfsx_range_req *spare)
-{
-	struct btrfsx_range_domain *dom = req->dom;
-	struct rl_keep keep = { .nr = 0 };
-	struct btrfsx_range_tree *one;
-	unsigned int i;
-
-	if (WARN_ON_ONCE(req->state != BTRFSX_RANGE_HELD || start > end))
-		return -EINVAL;
-	if (end < req->start || start > req->end)
-		return 1;
-	if (start <= req->start && end >= req->end) {
-		btrfsx_range_unlock(req);
-		return 0;
-	}
-	if (start > req->start) {
-		keep.start[keep.nr] = req->start;
-		keep.end[keep.nr++] = start - 1;
-	}
-	if (end < req->end) {
-		keep.start[keep.nr] = end + 1;
-		keep.end[keep.nr++] = req->end;
-	}
-	if (keep.nr == 2) {
-		if (WARN_ON_ONCE(!spare))
-			return -EINVAL;
-		btrfsx_range_req_init(spare, dom, keep.start[1], keep.end[1],
-				      req->mode, req->caller);
-		rl_prepare(spare, GFP_NOFS | __GFP_NOFAIL);
-		spare->state = BTRFSX_RANGE_HELD;
-	}
-
-	one = rl_lock_set(dom, &req, 1);
-	for (i = 0; keep.nr == 2 && i < req->nr_nodes; i++)
-		rl_recount(dom, &req->nodes[i], &keep, true);
-	for (i = 0; i < req->nr_nodes; i++)
-		rl_recount(dom, &req->nodes[i], &keep, false);
-	for (i = 0; i < req->nr_nodes; i++)
-		rl_it_remove(&req->nodes[i],
-			     &rl_tree(dom, req->nodes[i].shard)->root);
-	if (keep.nr == 2)
-		rl_requeue_spare(spare, req);
-	rl_requeue_self(req, keep.start[0], keep.end[0]);
-	rl_unlock_set(dom, &req, 1, one);
-
-	trace_range_lock_released(req, max(start, req->start),
-				  min(end, req->end));
-	req->start = keep.start[0];
-	req->end = keep.end[0];
-	return keep.nr;
+	WRITE_ONCE(req->state, BTRFSX_RANGE_IDLE);
 }
 
 static int rl_cmp(const void *a, const void *b)
@@ -986,16 +907,21 @@ static int rl_cmp(const void *a, const void *b)
  * number.  The ranges of one domain must not overlap; they are queued
  * together as one group, granted all at once.  Domains are taken in order.
  *
- * Return: 0 with all held, -EINTR with none held, -EINVAL on overlap.
+ * Return: 0 with all held, -EINTR with none held, -EINVAL (none held) on
+ * overlap or if a request is already waiting or held.
  */
 int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 {
-	unsigned int i, next;
+	struct rl_how how = { .killable = true };
+	unsigned int i, j, next;
 	u64 max_end = 0;
-	bool track;
 	int ret;
 
 	might_sleep();
+	for (i = 0; i < nr; i++) {
+		if (WARN_ON_ONCE(rl_req_busy(reqs[i])))
+			return -EINVAL;
+	}
 	sort(reqs, nr, sizeof(*reqs), rl_cmp, NULL);
 	for (i = 0; i < nr; i++) {
 		if (WARN_ON_ONCE(reqs[i]->start > reqs[i]->end))
@@ -1012,9 +938,18 @@ int btrfsx_range_lock_multi(struct btrfsx_range_req **reqs, unsigned int nr)
 			if (reqs[next]->dom != reqs[i]->dom)
 				break;
 		}
-		/* lockdep sees one hold per class, taken in class order */
-		track = !i || reqs[i - 1]->dom->class != reqs[i]->dom->class;
-		ret = rl_lock_group(&reqs[i], next - i, track, true, _RET_IP_);
+		/*
+		 * lockdep sees one hold per class, taken in class order by the
+		 * first group of the class, in the strongest mode of the class.
+		 */
+		how.dep = !i || reqs[i - 1]->dom->class != reqs[i]->dom->class;
+		how.dep_mode = BTRFSX_RANGE_SHARED;
+		for (j = i; how.dep && j < nr &&
+		     reqs[j]->dom->class == reqs[i]->dom->class; j++) {
+			if (reqs[j]->mode == BTRFSX_RANGE_EXCL)
+				how.dep_mode = BTRFSX_RANGE_EXCL;
+		}
+		ret = rl_lock_group(&reqs[i], next - i, &how, _RET_IP_);
 		if (ret) {
 			btrfsx_range_unlock_multi(reqs, i);
 			return ret;

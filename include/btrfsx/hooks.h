@@ -8,7 +8,6 @@
  *   fs.h           btrfsx_fs_alloc/free, sysfs        open_ctree(), btrfs_free_fs_info(), sysfs.c
  *   file-lock.h    btrfsx_inode_init/destroy          btrfs_alloc_inode(), btrfs_destroy_inode()
  *                  btrfsx_remap_lock/unlock           clone and dedupe file ranges (reflink.c)
- *                  btrfsx_file_lock/unlock            the data-relocation inode (relocation.c)
  *   extent-rule.h  btrfsx_clone_*                     btrfs_clone()
  *                  btrfsx_reloc_leaf/item_*           replace_file_extents()
  *                  btrfsx_reloc_drop_begin/end        relocate_block_group(), around

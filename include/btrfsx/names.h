@@ -35,7 +35,6 @@ struct miscdevice;
 int btrfsx_names_init(void);
 /* btrfsx, or btrfs in drop-in mode: the mount(2) type and the /sys/fs/ dir. */
 const char *btrfsx_name(void);
-bool btrfsx_dropin(void);
 /* Names both types, registers @fs_type; @sb_type stays unregistered. */
 int btrfsx_register_filesystem(struct file_system_type *fs_type,
 			       struct file_system_type *sb_type);

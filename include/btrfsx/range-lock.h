@@ -87,11 +87,18 @@ struct btrfsx_range_domain {
 
 struct btrfsx_range_req;
 
-/* req->state; written under the domain locks while the request is queued. */
+/*
+ * req->state; written under the domain locks while the request is queued
+ * (with WRITE_ONCE: the lock calls read it without them).  The lock calls
+ * check the state of a request before they initialize it, and a request is
+ * caller memory, often a fresh stack slot: so the busy states have values
+ * that leftover bytes do not take by chance, and anything else (zeroed
+ * memory, garbage, a released request) reads as idle.
+ */
 enum btrfsx_range_state {
-	BTRFSX_RANGE_IDLE,
-	BTRFSX_RANGE_WAITING,
-	BTRFSX_RANGE_HELD,
+	BTRFSX_RANGE_IDLE = 0,
+	BTRFSX_RANGE_WAITING = 0x57414954,	/* "WAIT" */
+	BTRFSX_RANGE_HELD = 0x48454c44,		/* "HELD" */
 };
 
 /* A request's presence in one shard tree. */
@@ -116,10 +123,10 @@ struct btrfsx_range_req {
 	struct btrfsx_range_node *nodes;
 	struct btrfsx_range_req *leader;	/* waiting group's head */
 	atomic_t blocking;	/* earlier conflicting nodes still queued */
+	u32 state;		/* enum btrfsx_range_state */
 	u16 nr_nodes;
 	u8 mode;
 	u8 caller;
-	u8 state;
 	bool lockdep;		/* this request carries the lockdep hold */
 	struct completion done;
 	struct btrfsx_range_node inline_nodes[BTRFSX_RANGE_INLINE_NODES];
@@ -141,12 +148,17 @@ int btrfsx_range_domain_init_disk(struct btrfsx_range_domain *dom,
 				  unsigned int shard_shift,
 				  unsigned int nr_shards,
 				  struct btrfsx_range_stats __percpu *stats);
-void btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom);
+bool btrfsx_range_domain_destroy(struct btrfsx_range_domain *dom);
 
 int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_mode mode,
 		      enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req);
+int btrfsx_range_lock_cancelable(struct btrfsx_range_domain *dom, u64 start,
+				 u64 end, enum btrfsx_range_mode mode,
+				 enum btrfsx_range_caller caller,
+				 struct btrfsx_range_req *req,
+				 bool (*cancel)(void *arg), void *arg);
 void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      u64 end, enum btrfsx_range_mode mode,
 			      enum btrfsx_range_caller caller,
@@ -156,8 +168,6 @@ bool btrfsx_range_trylock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 			  enum btrfsx_range_caller caller,
 			  struct btrfsx_range_req *req);
 void btrfsx_range_unlock(struct btrfsx_range_req *req);
-int btrfsx_range_unlock_part(struct btrfsx_range_req *req, u64 start, u64 end,
-			     struct btrfsx_range_req *spare);
 
 void btrfsx_range_req_init(struct btrfsx_range_req *req,
 			   struct btrfsx_range_domain *dom, u64 start, u64 end,
@@ -168,7 +178,5 @@ void btrfsx_range_unlock_multi(struct btrfsx_range_req **reqs,
 			       unsigned int nr);
 
 bool btrfsx_range_req_held(const struct btrfsx_range_req *req);
-bool btrfsx_range_is_locked(struct btrfsx_range_domain *dom, u64 start,
-			    u64 end, enum btrfsx_range_mode mode);
 
 #endif

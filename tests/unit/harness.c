@@ -331,17 +331,34 @@ void dump_domain(struct btrfsx_range_domain *dom)
 
 /* Locker threads */
 
+static bool locker_cancel(void *arg)
+{
+	struct locker *l = arg;
+
+	__atomic_fetch_add(&l->cancel_polls, 1, __ATOMIC_RELAXED);
+	return __atomic_load_n(&l->cancel, __ATOMIC_ACQUIRE);
+}
+
 static void *locker_main(void *arg)
 {
 	struct locker *l = arg;
 	int ret;
 
 	__atomic_store_n(&l->task, current, __ATOMIC_RELEASE);
-	if (l->multi)
+	if (l->multi) {
 		ret = btrfsx_range_lock_multi(l->multi, l->nr_multi);
-	else
+	} else if (l->kind == LOCKER_NOKILL) {
+		btrfsx_range_lock_nokill(l->dom, l->start, l->end, l->mode,
+					 l->caller, &l->req);
+		ret = btrfsx_range_req_held(&l->req) ? 0 : -ENOLCK;
+	} else if (l->kind == LOCKER_CANCELABLE) {
+		ret = btrfsx_range_lock_cancelable(l->dom, l->start, l->end,
+						   l->mode, l->caller, &l->req,
+						   locker_cancel, l);
+	} else {
 		ret = btrfsx_range_lock(l->dom, l->start, l->end, l->mode,
 					l->caller, &l->req);
+	}
 	__atomic_store_n(&l->ret, ret, __ATOMIC_RELEASE);
 	__atomic_store_n(&l->returned, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&l->release, __ATOMIC_ACQUIRE))
@@ -359,7 +376,15 @@ static void *locker_main(void *arg)
 void locker_start(struct locker *l, struct btrfsx_range_domain *dom,
 		  u64 start, u64 end, enum btrfsx_range_mode mode)
 {
+	locker_start_kind(l, dom, start, end, mode, LOCKER_KILLABLE);
+}
+
+void locker_start_kind(struct locker *l, struct btrfsx_range_domain *dom,
+		       u64 start, u64 end, enum btrfsx_range_mode mode,
+		       enum locker_kind kind)
+{
 	memset(l, 0, sizeof(*l));
+	l->kind = kind;
 	l->dom = dom;
 	l->start = start;
 	l->end = end;

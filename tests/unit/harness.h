@@ -48,8 +48,16 @@ bool req_queued(struct btrfsx_range_domain *dom,
 int check_domain(struct btrfsx_range_domain *dom);
 void dump_domain(struct btrfsx_range_domain *dom);
 
+/* How a locker locks a single range. */
+enum locker_kind {
+	LOCKER_KILLABLE,	/* btrfsx_range_lock() */
+	LOCKER_NOKILL,		/* btrfsx_range_lock_nokill() */
+	LOCKER_CANCELABLE,	/* btrfsx_range_lock_cancelable() on cancel */
+};
+
 /* A thread that takes one lock (or a multi-lock) and holds it until told. */
 struct locker {
+	enum locker_kind kind;
 	pthread_t thread;
 	struct btrfsx_range_domain *dom;
 	u64 start;
@@ -64,10 +72,15 @@ struct locker {
 	int ret;			/* atomic */
 	int returned;			/* atomic: lock call has returned */
 	int release;			/* atomic: told to release */
+	int cancel;			/* atomic: LOCKER_CANCELABLE gives up */
+	int cancel_polls;		/* atomic: calls of its cancel function */
 };
 
 void locker_start(struct locker *l, struct btrfsx_range_domain *dom,
 		  u64 start, u64 end, enum btrfsx_range_mode mode);
+void locker_start_kind(struct locker *l, struct btrfsx_range_domain *dom,
+		       u64 start, u64 end, enum btrfsx_range_mode mode,
+		       enum locker_kind kind);
 void locker_start_multi(struct locker *l, struct btrfsx_range_req **reqs,
 			unsigned int nr);
 /* Wait (bounded) until the locker's request sits in the queue. */

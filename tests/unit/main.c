@@ -4,7 +4,8 @@
  * shim/.  Prints TAP; exits non-zero if any case fails.
  *
  * Environment: SEED (model tests; printed), DURATION_MS (per model test),
- * THREADS (model workers), ONLY (run the cases whose name contains it).
+ * THREADS (model workers), CASES (run the cases whose name contains it; not
+ * ONLY, which selects the group in tests/run).
  */
 
 #include <signal.h>
@@ -73,7 +74,7 @@ static int run(const struct test *t, unsigned int nr, unsigned int *num,
 
 int main(void)
 {
-	const char *only = getenv("ONLY");
+	const char *only = getenv("CASES");
 	unsigned int num = 0;
 	int failures = 0;
 

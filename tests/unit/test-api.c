@@ -203,150 +203,6 @@ static void test_trylock_behind_waiter(void)
 	btrfsx_range_stats_free(st);
 }
 
-static void test_partial_shrink(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a;
-	struct locker l1, l2, l3, l4;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	locker_start(&l1, &d, 10, 19, X);
-	CHECK(locker_queued(&l1));
-	locker_start(&l2, &d, 50, 59, S);
-	CHECK(locker_queued(&l2));
-	locker_start(&l3, &d, 90, 99, X);
-	CHECK(locker_queued(&l3));
-	locker_start(&l4, &d, 40, 60, S);
-	CHECK(locker_queued(&l4));
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 59, NULL), 1);
-	CHECK_EQ(a.start, 60);
-	CHECK_EQ(a.end, 99);
-	CHECK(locker_granted(&l1));
-	CHECK(locker_granted(&l2));
-	CHECK(locker_blocked(&l4));	/* still overlaps 60 */
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(check_domain(&d), 0);
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 55, 60, NULL), 1);
-	CHECK_EQ(a.start, 61);
-	CHECK(locker_granted(&l4));
-	CHECK(locker_blocked(&l3));
-	/* Releasing a part that is not held changes nothing. */
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 10, NULL), 1);
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 0, 200, NULL), 0);
-	CHECK(!btrfsx_range_req_held(&a));
-	CHECK(locker_granted(&l3));
-	locker_finish(&l1);
-	locker_finish(&l2);
-	locker_finish(&l3);
-	locker_finish(&l4);
-	done(&d);
-}
-
-static void test_partial_split(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a, spare;
-	struct locker l1, l2, l3, l4;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	locker_start(&l2, &d, 50, 50, X);	/* only the middle */
-	CHECK(locker_queued(&l2));
-	locker_start(&l1, &d, 30, 70, S);	/* both kept pieces */
-	CHECK(locker_queued(&l1));
-	locker_start(&l3, &d, 0, 10, S);	/* lower piece only */
-	CHECK(locker_queued(&l3));
-	locker_start(&l4, &d, 95, 99, S);	/* upper piece only */
-	CHECK(locker_queued(&l4));
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 40, 60, &spare), 2);
-	CHECK_EQ(a.start, 0);
-	CHECK_EQ(a.end, 39);
-	CHECK_EQ(spare.start, 61);
-	CHECK_EQ(spare.end, 99);
-	CHECK(btrfsx_range_req_held(&spare));
-	CHECK(locker_granted(&l2));
-	CHECK(locker_blocked(&l1));
-	CHECK(locker_blocked(&l3));
-	CHECK(locker_blocked(&l4));
-	CHECK_EQ(check_domain(&d), 0);
-
-	locker_finish(&l2);
-	CHECK(locker_blocked(&l1));	/* now by both pieces */
-	CHECK_EQ(check_domain(&d), 0);
-	btrfsx_range_unlock(&spare);
-	CHECK(locker_granted(&l4));
-	CHECK(locker_blocked(&l1));
-	btrfsx_range_unlock(&a);
-	CHECK(locker_granted(&l1));
-	CHECK(locker_granted(&l3));
-	locker_finish(&l1);
-	locker_finish(&l3);
-	locker_finish(&l4);
-	done(&d);
-}
-
-static void test_partial_misuse(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	test_expect_warnings = 2;
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 10, 20, NULL), -EINVAL);
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 20, 10, NULL), -EINVAL);
-	CHECK_EQ(a.start, 0);
-	CHECK_EQ(a.end, 99);
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 90, 99, NULL), 1);
-	CHECK_EQ(a.end, 89);
-	btrfsx_range_unlock(&a);
-	done(&d);
-}
-
-static void test_partial_split_wide(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a, spare;
-	struct locker l1, l2, l3;
-	long allocs = shim_read_allocs();
-
-	disk_init(&d);
-	CHECK(try(&d, 0, 20 * CHUNK - 1, X, &a));
-	CHECK_EQ(a.nr_nodes, 8);
-	locker_start(&l1, &d, 5 * CHUNK, 5 * CHUNK, X);
-	CHECK(locker_queued(&l1));
-	locker_start(&l2, &d, 19 * CHUNK, 19 * CHUNK, X);
-	CHECK(locker_queued(&l2));
-	locker_start(&l3, &d, 4 * CHUNK - 1, 6 * CHUNK, S);
-	CHECK(locker_queued(&l3));
-
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 4 * CHUNK, 6 * CHUNK - 1,
-					  &spare), 2);
-	CHECK_EQ(a.nr_nodes, 4);	/* chunks 0-3 */
-	CHECK_EQ(spare.nr_nodes, 8);	/* chunks 6-19 */
-	CHECK(locker_granted(&l1));
-	CHECK(locker_blocked(&l2));
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(check_domain(&d), 0);
-	locker_finish(&l1);
-	CHECK(locker_blocked(&l3));
-	btrfsx_range_unlock(&a);
-	CHECK(locker_blocked(&l3));
-	CHECK_EQ(check_domain(&d), 0);
-	btrfsx_range_unlock(&spare);
-	CHECK(locker_granted(&l2));
-	CHECK(locker_granted(&l3));
-	locker_finish(&l2);
-	locker_finish(&l3);
-	CHECK_EQ(shim_read_allocs(), allocs + 1);	/* the shard array */
-	done(&d);
-}
-
 static void test_killable(void)
 {
 	struct btrfsx_range_domain d;
@@ -373,6 +229,185 @@ static void test_killable(void)
 	locker_finish(&l1);
 	locker_finish(&l2);
 	btrfsx_range_unlock(&a);
+	done(&d);
+}
+
+/* nokill: a fatal signal does not end the wait; it returns holding. */
+static void test_nokill(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 9, X, &a));
+	locker_start_kind(&l1, &d, 5, 14, X, LOCKER_NOKILL);
+	CHECK(locker_queued(&l1));
+	locker_kill(&l1);
+	sleep_us(20000);
+	CHECK(!locker_returned(&l1));
+	CHECK(locker_blocked(&l1));
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	CHECK(btrfsx_range_req_held(&l1.req));
+	CHECK(!try(&d, 14, 14, S, &b));
+	locker_finish(&l1);
+	done(&d);
+}
+
+/*
+ * A cancelable waiter told to give up leaves the queue with nothing held and
+ * wakes the waiter it was blocking; the holder is not disturbed.
+ */
+static void test_cancelable_cancelled(void)
+{
+	struct btrfsx_range_stats __percpu *st = btrfsx_range_stats_alloc();
+	struct btrfsx_range_cpu_stats sum;
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1, l2, l3;
+	u64 t0;
+
+	btrfsx_range_domain_init_file(&d, 1, st);
+	CHECK(try(&d, 0, 9, S, &a));
+	t0 = now_ns();
+	locker_start_kind(&l1, &d, 0, 19, X, LOCKER_CANCELABLE);
+	CHECK(locker_queued(&l1));
+	locker_start(&l2, &d, 15, 19, S);	/* blocked only by l1 */
+	CHECK(locker_queued(&l2));
+	locker_start(&l3, &d, 5, 5, X);		/* behind a and l1 */
+	CHECK(locker_queued(&l3));
+	CHECK(locker_blocked(&l2));
+	/* Polled before the first sleep and after each 100 ms timeout. */
+	while (__atomic_load_n(&l1.cancel_polls, __ATOMIC_RELAXED) < 3 &&
+	       now_ns() - t0 < 5000000000ULL)
+		sleep_us(1000);
+	CHECK(__atomic_load_n(&l1.cancel_polls, __ATOMIC_RELAXED) >= 3);
+	CHECK(now_ns() - t0 >= 150000000ULL);	/* not a busy poll */
+	CHECK(!locker_returned(&l1));
+
+	__atomic_store_n(&l1.cancel, 1, __ATOMIC_RELEASE);
+	CHECK(!locker_granted(&l1));
+	CHECK_EQ(locker_ret(&l1), -ECANCELED);
+	CHECK(!btrfsx_range_req_held(&l1.req));
+	CHECK(!req_queued(&d, &l1.req));
+	CHECK(locker_granted(&l2));
+	CHECK(btrfsx_range_req_held(&a));
+	CHECK(locker_blocked(&l3));		/* still behind a */
+	CHECK(try(&d, 10, 14, X, &b));		/* l1's range is free */
+	btrfsx_range_unlock(&b);
+	CHECK_EQ(check_domain(&d), 0);
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l3));
+	locker_finish(&l1);
+	locker_finish(&l2);
+	locker_finish(&l3);
+	btrfsx_range_stats_sum(st, BTRFSX_RANGE_FILE, OTHER, &sum);
+	CHECK_EQ(sum.acquired, 4);		/* a, b, l2, l3: not l1 */
+	done(&d);
+	btrfsx_range_stats_free(st);
+}
+
+/* While @cancel says no, a cancelable waiter is an ordinary killable one. */
+static void test_cancelable_granted(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	struct locker l1, l2;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 9, X, &a));
+	locker_start_kind(&l1, &d, 5, 14, X, LOCKER_CANCELABLE);
+	CHECK(locker_queued(&l1));
+	sleep_us(150000);
+	CHECK(!locker_returned(&l1));
+	CHECK(!try(&d, 14, 14, S, &b));		/* l1 keeps its place */
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	CHECK(btrfsx_range_req_held(&l1.req));
+	CHECK(!try(&d, 14, 14, S, &b));
+	locker_finish(&l1);
+
+	/* A fatal signal still ends it, with -EINTR. */
+	CHECK(try(&d, 0, 9, X, &a));
+	locker_start_kind(&l2, &d, 5, 14, X, LOCKER_CANCELABLE);
+	CHECK(locker_queued(&l2));
+	locker_kill(&l2);
+	CHECK(!locker_granted(&l2));
+	CHECK_EQ(locker_ret(&l2), -EINTR);
+	CHECK(!req_queued(&d, &l2.req));
+	btrfsx_range_unlock(&a);
+	locker_finish(&l2);
+
+	/* Uncontended, it does not even ask. */
+	CHECK_EQ(btrfsx_range_lock_cancelable(&d, 0, 9, X, OTHER, &a,
+					      NULL, NULL), 0);
+	btrfsx_range_unlock(&a);
+	done(&d);
+}
+
+/* A held or waiting request is not taken over by a second lock call. */
+static void test_lock_busy_request(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b, c;
+	struct btrfsx_range_req *reqs[] = { &b, &a };
+	struct locker l1;
+
+	file_init(&d, 1);
+	CHECK(try(&d, 0, 9, X, &a));
+	test_expect_warnings = 9;
+	/* Held: every lock call refuses it and leaves it held as it was. */
+	CHECK_EQ(btrfsx_range_lock(&d, 20, 29, X, OTHER, &a), -EINVAL);
+	CHECK(!try(&d, 20, 29, S, &a));
+	btrfsx_range_lock_nokill(&d, 20, 29, X, OTHER, &a);
+	btrfsx_range_req_init(&b, &d, 40, 49, X, OTHER);
+	btrfsx_range_req_init(&a, &d, 20, 29, X, OTHER);	/* untouched */
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), -EINVAL);
+	CHECK(!btrfsx_range_req_held(&b));
+	CHECK(btrfsx_range_req_held(&a));
+	CHECK_EQ(a.start, 0);
+	CHECK_EQ(a.end, 9);
+	CHECK(try(&d, 20, 29, X, &c));		/* nothing took 20-29 */
+	btrfsx_range_unlock(&c);
+	CHECK_EQ(check_domain(&d), 0);
+
+	/* Waiting: refused too; it is granted as usual afterwards. */
+	locker_start(&l1, &d, 5, 14, X);
+	CHECK(locker_queued(&l1));
+	CHECK(!try(&d, 100, 100, S, &l1.req));
+	CHECK_EQ(btrfsx_range_lock(&d, 100, 100, S, OTHER, &l1.req), -EINVAL);
+	CHECK(locker_blocked(&l1));
+	CHECK_EQ(check_domain(&d), 0);
+	btrfsx_range_unlock(&a);
+	CHECK(locker_granted(&l1));
+	locker_finish(&l1);
+
+	/* Unlocking what is not held: a released or a never-locked request. */
+	btrfsx_range_unlock(&a);
+	btrfsx_range_unlock(&b);
+	memset(&c, 0, sizeof(c));
+	btrfsx_range_unlock(&c);
+	done(&d);
+}
+
+/* Leftover bytes (a fresh stack slot) read as idle, not as busy. */
+static void test_lock_garbage_request(void)
+{
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a;
+	int byte;
+
+	file_init(&d, 1);
+	for (byte = 0; byte < 256; byte += 0x55) {
+		memset(&a, byte, sizeof(a));
+		CHECK(!btrfsx_range_req_held(&a));
+		CHECK(try(&d, 0, 9, X, &a));
+		btrfsx_range_unlock(&a);
+		memset(&a, byte, sizeof(a));
+		CHECK_EQ(btrfsx_range_lock(&d, 0, 9, X, OTHER, &a), 0);
+		btrfsx_range_unlock(&a);
+	}
 	done(&d);
 }
 
@@ -526,6 +561,51 @@ static void test_multi_file_then_disk(void)
 	done(&dd);
 }
 
+/*
+ * lockdep sees one hold per class, in the strongest mode of the class's
+ * members: a clone's shared source sorting before its exclusive destination
+ * is still an exclusive FILE hold.
+ */
+static void test_multi_lockdep_mode(void)
+{
+	struct btrfsx_range_domain d1, d2, dd;
+	struct btrfsx_range_req a, b, c;
+	struct btrfsx_range_req *reqs[] = { &a, &b, &c };
+
+	file_init(&d1, 1);
+	file_init(&d2, 2);
+	disk_init(&dd);
+	btrfsx_range_req_init(&a, &d1, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&b, &d2, 0, 9, X, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&c, &dd, 0, 9, S, BTRFSX_RANGE_CLONE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 3), 0);
+	CHECK(reqs[0] == &a);		/* the shared member leads */
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_file"), 0);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_disk"), 1);
+	btrfsx_range_unlock_multi(reqs, 3);
+	CHECK_EQ(shim_lockdep_depth(), 0);
+
+	/* All shared: a read hold. */
+	btrfsx_range_req_init(&a, &d1, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&b, &d2, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&c, &dd, 0, 9, X, BTRFSX_RANGE_CLONE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 3), 0);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_file"), 1);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_disk"), 0);
+	btrfsx_range_unlock_multi(reqs, 3);
+
+	/* One domain, exclusive member second by offset. */
+	btrfsx_range_req_init(&a, &d1, 0, 9, S, BTRFSX_RANGE_CLONE);
+	btrfsx_range_req_init(&b, &d1, 20, 29, X, BTRFSX_RANGE_CLONE);
+	CHECK_EQ(btrfsx_range_lock_multi(reqs, 2), 0);
+	CHECK_EQ(shim_lockdep_held_read("btrfsx_range_file"), 0);
+	btrfsx_range_unlock_multi(reqs, 2);
+	CHECK_EQ(shim_lockdep_depth(), 0);
+	done(&d1);
+	done(&d2);
+	done(&dd);
+}
+
 static void test_disk_shards(void)
 {
 	struct btrfsx_range_domain d;
@@ -626,6 +706,37 @@ static void test_stats_format(void)
 	btrfsx_range_stats_free(st);
 }
 
+/* A class or caller out of range is not an index into the counters. */
+static void test_stats_bad_index(void)
+{
+	struct btrfsx_range_stats __percpu *st = btrfsx_range_stats_alloc();
+	enum btrfsx_range_caller bad = (enum btrfsx_range_caller)200;
+	struct btrfsx_range_cpu_stats sum;
+	struct btrfsx_range_domain d;
+	struct btrfsx_range_req a, b;
+	unsigned int class, caller;
+
+	btrfsx_range_domain_init_file(&d, 1, st);
+	test_expect_warnings = 4;
+	CHECK_EQ(btrfsx_range_lock(&d, 0, 9, X, bad, &a), 0);
+	CHECK(!btrfsx_range_trylock(&d, 0, 9, X, BTRFSX_RANGE_NR_CALLERS, &b));
+	btrfsx_range_unlock(&a);
+	for (class = 0; class < BTRFSX_RANGE_NR_CLASSES; class++) {
+		for (caller = 0; caller < BTRFSX_RANGE_NR_CALLERS; caller++) {
+			btrfsx_range_stats_sum(st, class, caller, &sum);
+			CHECK_EQ(sum.acquired + sum.trylock_failed, 0);
+		}
+	}
+	memset(&sum, 0xff, sizeof(sum));
+	btrfsx_range_stats_sum(st, BTRFSX_RANGE_FILE, bad, &sum);
+	CHECK_EQ(sum.acquired, 0);
+	btrfsx_range_stats_sum(st, BTRFSX_RANGE_NR_CLASSES, OTHER, &sum);
+	CHECK_EQ(sum.acquired, 0);
+	CHECK(!strcmp(btrfsx_range_caller_name(bad), "?"));
+	done(&d);
+	btrfsx_range_stats_free(st);
+}
+
 static void test_invalid(void)
 {
 	struct btrfsx_range_domain d, dd;
@@ -689,62 +800,6 @@ static void test_many_shared(void)
 	done(&d);
 }
 
-static void test_is_locked(void)
-{
-	struct btrfsx_range_domain d, dd;
-	struct btrfsx_range_req a, b, c, e, spare;
-	struct locker l1;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 99, X, &a));
-	CHECK(btrfsx_range_is_locked(&d, 0, 99, X));
-	CHECK(btrfsx_range_is_locked(&d, 10, 20, S));
-	CHECK(!btrfsx_range_is_locked(&d, 0, 100, S));
-	CHECK(try(&d, 100, 109, S, &b));
-	CHECK(try(&d, 105, 119, S, &c));
-	CHECK(btrfsx_range_is_locked(&d, 0, 119, S));	/* a union */
-	CHECK(!btrfsx_range_is_locked(&d, 0, 119, X));
-	CHECK(!btrfsx_range_is_locked(&d, 100, 100, X));
-	/* A waiting request holds nothing. */
-	locker_start(&l1, &d, 119, 130, X);
-	CHECK(locker_queued(&l1));
-	CHECK(!btrfsx_range_is_locked(&d, 120, 120, S));
-	CHECK_EQ(btrfsx_range_unlock_part(&a, 40, 59, &spare), 2);
-	CHECK(btrfsx_range_is_locked(&d, 0, 39, X));
-	CHECK(btrfsx_range_is_locked(&d, 60, 99, X));
-	CHECK(!btrfsx_range_is_locked(&d, 0, 99, S));
-	CHECK(!btrfsx_range_is_locked(&d, 50, 50, S));
-	btrfsx_range_unlock(&a);
-	btrfsx_range_unlock(&spare);
-	btrfsx_range_unlock(&b);
-	btrfsx_range_unlock(&c);
-	CHECK(locker_granted(&l1));
-	CHECK(btrfsx_range_is_locked(&d, 119, 130, X));	/* by l1: not "by whom" */
-	locker_finish(&l1);
-	CHECK(!btrfsx_range_is_locked(&d, 0, 0, S));
-	done(&d);
-
-	disk_init(&dd);
-	CHECK(try(&dd, CHUNK - 10, CHUNK + 10, X, &a));
-	CHECK(btrfsx_range_is_locked(&dd, CHUNK - 5, CHUNK + 5, X));
-	CHECK(!btrfsx_range_is_locked(&dd, CHUNK - 11, CHUNK + 5, S));
-	CHECK(try(&dd, 2 * CHUNK, 2 * CHUNK + 5, S, &b));
-	CHECK(try(&dd, 2 * CHUNK + 6, 3 * CHUNK + 1, S, &c));
-	CHECK(btrfsx_range_is_locked(&dd, 2 * CHUNK, 3 * CHUNK + 1, S));
-	CHECK(!btrfsx_range_is_locked(&dd, 2 * CHUNK, 3 * CHUNK + 2, S));
-	CHECK(try(&dd, 20 * CHUNK, 40 * CHUNK, S, &e));
-	CHECK(btrfsx_range_is_locked(&dd, 20 * CHUNK, 40 * CHUNK, S));
-	CHECK(btrfsx_range_is_locked(&dd, 25 * CHUNK, 30 * CHUNK, S));
-	CHECK(!btrfsx_range_is_locked(&dd, 19 * CHUNK, 40 * CHUNK, S));
-	CHECK(!btrfsx_range_is_locked(&dd, 20 * CHUNK, 40 * CHUNK + 1, S));
-	btrfsx_range_unlock(&a);
-	btrfsx_range_unlock(&b);
-	btrfsx_range_unlock(&c);
-	btrfsx_range_unlock(&e);
-	CHECK(!btrfsx_range_is_locked(&dd, 20 * CHUNK, 20 * CHUNK, S));
-	done(&dd);
-}
-
 const struct test api_tests[] = {
 	{ "shared/shared overlap is compatible", test_shared_shared },
 	{ "shared/exclusive conflict, inclusive ends", test_shared_excl_conflict },
@@ -752,23 +807,25 @@ const struct test api_tests[] = {
 	{ "FIFO: S held, X waits, later S waits behind X", test_fifo_no_starvation },
 	{ "FIFO: grant order among overlapping waiters", test_fifo_grant_order },
 	{ "trylock fails behind an earlier waiter", test_trylock_behind_waiter },
-	{ "partial release shrinks and wakes the right waiters", test_partial_shrink },
-	{ "partial release splits, spare keeps the queue place", test_partial_split },
-	{ "partial release misuse", test_partial_misuse },
-	{ "partial release split of a range over all shards", test_partial_split_wide },
 	{ "killable wait returns -EINTR and leaves nothing", test_killable },
 	{ "pending fatal signal: contended fails, uncontended ok", test_killed_before_wait },
+	{ "nokill: a fatal signal does not end the wait", test_nokill },
+	{ "cancelable: cancelled waiter leaves, wakes the next", test_cancelable_cancelled },
+	{ "cancelable: granted while cancel stays false; -EINTR", test_cancelable_granted },
+	{ "a held or waiting request is refused, with a WARN", test_lock_busy_request },
+	{ "a request of leftover bytes is idle", test_lock_garbage_request },
 	{ "multi: two inodes, sorted by inode number", test_multi_two_inodes },
 	{ "multi: same inode ranges queue as one group", test_multi_same_inode },
 	{ "multi: overlapping ranges of one domain rejected", test_multi_overlap },
 	{ "multi: -EINTR releases what was taken", test_multi_eintr },
 	{ "multi: FILE before DISK, one lockdep hold per class", test_multi_file_then_disk },
+	{ "multi: lockdep hold in the strongest mode of the class", test_multi_lockdep_mode },
 	{ "DISK shards: chunks, spans, wrap-around, all shards", test_disk_shards },
 	{ "statistics: counters, histogram, text format", test_stats_format },
+	{ "statistics: class or caller out of range, no overflow", test_stats_bad_index },
 	{ "invalid arguments", test_invalid },
 	{ "trylock fails when its node array cannot be allocated", test_trylock_nomem },
 	{ "many shared holders then exclusive", test_many_shared },
-	{ "is_locked: coverage by held requests only", test_is_locked },
 };
 
 const unsigned int nr_api_tests = ARRAY_SIZE(api_tests);

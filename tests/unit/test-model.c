@@ -3,9 +3,9 @@
  * Randomized concurrent model test.
  *
  * Worker threads lock random overlapping ranges of several FILE domains and
- * one DISK domain (shared or exclusive, blocking, trylock or multi-range),
- * sometimes release parts of what they hold, and get fatal signals from a
- * killer thread.  Checked:
+ * one DISK domain (shared or exclusive, blocking, trylock, cancelable or
+ * multi-range), and get fatal signals from a killer thread; a cancelable
+ * wait gives up at a third of its polls.  Checked:
  *  - mutual exclusion, against a shadow array of per-unit owner counters;
  *  - FIFO and no lost or early wake-ups: a checker thread stops each domain
  *    now and then and recomputes, for every queued request, the earlier
@@ -39,8 +39,8 @@ struct model_cfg {
 	u64 disk_units;
 	unsigned int max_len;
 	unsigned int pct_try;
+	unsigned int pct_cancel;
 	unsigned int pct_multi;
-	unsigned int pct_partial;
 	unsigned int pct_excl;
 	unsigned int threads;
 	unsigned int duration_ms;
@@ -74,7 +74,8 @@ struct worker {
 	u64 rng;
 	struct task_struct *task;	/* atomic */
 	u64 op_start;			/* atomic; 0 outside lock calls */
-	unsigned long ops, acquired, try_failed, eintr, partials, multis;
+	unsigned long ops, acquired, try_failed, eintr, cancelled, multis;
+	u64 cancel_rng;			/* the cancel function's choices */
 	unsigned long multi_eintr_members;
 	struct btrfsx_range_req pool[POOL];
 	bool busy[POOL];
@@ -159,11 +160,10 @@ static void shadow_drop(struct model *m, struct btrfsx_range_domain *d,
 	}
 }
 
-/* What we hold must look held; others' holds may add to it. */
 static void check_held(struct model *m, struct btrfsx_range_req *req)
 {
-	if (!btrfsx_range_is_locked(req->dom, req->start, req->end, req->mode))
-		model_error(m, "held [%llu,%llu] mode %d not is_locked()",
+	if (!btrfsx_range_req_held(req))
+		model_error(m, "granted [%llu,%llu] mode %d not held",
 			    req->start, req->end, req->mode);
 }
 
@@ -219,58 +219,20 @@ static void op_end(struct worker *w)
 	__atomic_store_n(&w->op_start, 0, __ATOMIC_RELEASE);
 }
 
-/* Release random parts of what a single request holds, then the rest. */
-static void partial_releases(struct worker *w, struct btrfsx_range_req *first)
+enum single_kind { SINGLE_LOCK, SINGLE_TRY, SINGLE_CANCELABLE };
+
+/* A third of the polls give up; the first poll is before the sleep. */
+static bool model_cancel(void *arg)
 {
-	struct model *m = w->m;
-	struct btrfsx_range_req *held[POOL];
-	unsigned int nr = 1, rounds = 1 + rnd(w) % 3, i;
-	enum btrfsx_range_mode mode = first->mode;
-	struct btrfsx_range_domain *d = first->dom;
+	struct worker *w = arg;
 
-	held[0] = first;
-	while (rounds-- && nr && nr < POOL - 1) {
-		unsigned int k = rnd(w) % nr;
-		struct btrfsx_range_req *p = held[k], *spare = NULL;
-		u64 a = p->start, b = p->end;
-		u64 s = a + rnd(w) % (b - a + 1), e = s + rnd(w) % 6;
-		u64 lo, hi;
-		int expect, ret;
-
-		if (pct(w) < 20 && s)
-			s--;	/* sometimes start before the piece */
-		lo = s > a ? s : a;
-		hi = e < b ? e : b;
-		expect = lo <= hi ? (s > a) + (e < b) : 1;
-		if (expect == 2)
-			spare = pool_get(w);
-		if (lo <= hi)
-			shadow_drop(m, d, lo, hi, mode);
-		ret = btrfsx_range_unlock_part(p, s, e, spare);
-		w->partials++;
-		if (ret != expect)
-			model_error(m, "unlock_part [%llu,%llu] of [%llu,%llu]: %d, expected %d",
-				    s, e, a, b, ret, expect);
-		if (ret == 0) {
-			pool_put(w, p);
-			held[k] = held[--nr];
-		} else if (ret == 2) {
-			held[nr++] = spare;
-		} else if (spare) {
-			pool_put(w, spare);
-		}
-		for (i = 0; i < nr; i++)
-			check_held(m, held[i]);
-		hold(w);
-	}
-	for (i = 0; i < nr; i++) {
-		shadow_drop(m, d, held[i]->start, held[i]->end, mode);
-		btrfsx_range_unlock(held[i]);
-		pool_put(w, held[i]);
-	}
+	w->cancel_rng ^= w->cancel_rng << 13;
+	w->cancel_rng ^= w->cancel_rng >> 7;
+	w->cancel_rng ^= w->cancel_rng << 17;
+	return w->cancel_rng % 3 == 0;
 }
 
-static void do_single(struct worker *w, bool trylock)
+static void do_single(struct worker *w, enum single_kind kind)
 {
 	struct model *m = w->m;
 	struct btrfsx_range_req *req = pool_get(w);
@@ -283,9 +245,13 @@ static void do_single(struct worker *w, bool trylock)
 
 	pick_range(w, di, &start, &end);
 	op_begin(w);
-	if (trylock)
+	if (kind == SINGLE_TRY)
 		ret = btrfsx_range_trylock(&m->doms[di], start, end, mode,
 					   caller, req) ? 0 : -EAGAIN;
+	else if (kind == SINGLE_CANCELABLE)
+		ret = btrfsx_range_lock_cancelable(&m->doms[di], start, end,
+						   mode, caller, req,
+						   model_cancel, w);
 	else
 		ret = btrfsx_range_lock(&m->doms[di], start, end, mode,
 					caller, req);
@@ -294,10 +260,15 @@ static void do_single(struct worker *w, bool trylock)
 		w->try_failed++;
 	} else if (ret == -EINTR) {
 		w->eintr++;
+	} else if (ret == -ECANCELED) {
+		w->cancelled++;
 	} else if (ret) {
 		model_error(m, "lock returned %d", ret);
 	}
 	if (ret) {
+		if (btrfsx_range_req_held(req))
+			model_error(m, "failed lock %d left the request held",
+				    ret);
 		pool_put(w, req);
 		return;
 	}
@@ -305,10 +276,6 @@ static void do_single(struct worker *w, bool trylock)
 	shadow_take(m, &m->doms[di], start, end, mode);
 	check_held(m, req);
 	hold(w);
-	if (pct(w) < m->cfg->pct_partial) {
-		partial_releases(w, req);
-		return;
-	}
 	shadow_drop(m, &m->doms[di], start, end, mode);
 	btrfsx_range_unlock(req);
 	pool_put(w, req);
@@ -381,9 +348,12 @@ static void *worker_main(void *arg)
 		if (p < m->cfg->pct_multi)
 			do_multi(w);
 		else if (p < m->cfg->pct_multi + m->cfg->pct_try)
-			do_single(w, true);
+			do_single(w, SINGLE_TRY);
+		else if (p < m->cfg->pct_multi + m->cfg->pct_try +
+			 m->cfg->pct_cancel)
+			do_single(w, SINGLE_CANCELABLE);
 		else
-			do_single(w, false);
+			do_single(w, SINGLE_LOCK);
 		w->ops++;
 		shim_clear_kill(current);
 		if (shim_lockdep_depth())
@@ -450,7 +420,8 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 	u64 watchdog = env_u64("WATCHDOG_MS", 20000) * 1000000ULL;
 	struct btrfsx_range_cpu_stats sum;
 	unsigned long acquired = 0, try_failed = 0, eintr = 0, ops = 0;
-	unsigned long partials = 0, multis = 0, slack = 0;
+	unsigned long cancelled = 0;
+	unsigned long multis = 0, slack = 0;
 	unsigned long long st_acq = 0, st_fail = 0, st_cont = 0;
 	pthread_t killer, checker;
 	unsigned int i, j, c;
@@ -479,6 +450,7 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 		workers[i].m = m;
 		workers[i].id = i;
 		workers[i].rng = seed * 0x100000001b3ULL + salt * 7919 + i;
+		workers[i].cancel_rng = workers[i].rng | 1;
 	}
 	for (i = 0; i < threads; i++)
 		pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
@@ -539,8 +511,8 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 		acquired += workers[i].acquired;
 		try_failed += workers[i].try_failed;
 		eintr += workers[i].eintr;
+		cancelled += workers[i].cancelled;
 		ops += workers[i].ops;
-		partials += workers[i].partials;
 		multis += workers[i].multis;
 		slack += workers[i].multi_eintr_members;
 	}
@@ -556,8 +528,8 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 	CHECK(st_acq >= acquired && st_acq <= acquired + slack);
 	CHECK_EQ(st_fail, try_failed);
 	CHECK(st_cont <= st_acq);
-	printf("# %lu ops: %lu acquired (%llu contended), %lu trylock failed, %lu -EINTR, %lu partial releases, %lu multi, %lu checks\n",
-	       ops, acquired, st_cont, try_failed, eintr, partials, multis,
+	printf("# %lu ops: %lu acquired (%llu contended), %lu trylock failed, %lu -EINTR, %lu -ECANCELED, %lu multi, %lu checks\n",
+	       ops, acquired, st_cont, try_failed, eintr, cancelled, multis,
 	       m->checks);
 	if (m->errors)
 		printf("# reproduce the choices with SEED=%llu\n",
@@ -573,10 +545,10 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 }
 
 static const struct model_cfg mixed = {
-	.name = "model: FILE+DISK, multi, partial release, kills",
+	.name = "model: FILE+DISK, multi, kills",
 	.nr_files = 3, .file_units = 64,
 	.disk_shift = 3, .disk_shards = 4, .disk_units = 128,
-	.max_len = 24, .pct_try = 20, .pct_multi = 20, .pct_partial = 30,
+	.max_len = 24, .pct_try = 20, .pct_multi = 20, .pct_cancel = 15,
 	.pct_excl = 45, .threads = 6, .duration_ms = 4000,
 };
 
@@ -584,7 +556,7 @@ static const struct model_cfg hot = {
 	.name = "model: hot spot, tiny ranges, DISK spans every shard",
 	.nr_files = 1, .file_units = 12,
 	.disk_shift = 0, .disk_shards = 8, .disk_units = 20,
-	.max_len = 12, .pct_try = 25, .pct_multi = 15, .pct_partial = 40,
+	.max_len = 12, .pct_try = 25, .pct_multi = 15, .pct_cancel = 15,
 	.pct_excl = 50, .threads = 8, .duration_ms = 3000,
 };
 
@@ -599,7 +571,7 @@ static void test_model_hot(void)
 }
 
 const struct test model_tests[] = {
-	{ "model: FILE+DISK, multi, partial release, kills", test_model_mixed },
+	{ "model: FILE+DISK, multi, kills", test_model_mixed },
 	{ "model: hot spot, tiny ranges, DISK spans every shard", test_model_hot },
 };
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/completion.h>
@@ -25,6 +26,7 @@
 long shim_warnings;
 long shim_live_allocs;
 int shim_fail_nowait;
+int shim_fail_all;
 __thread int shim_spin_depth;
 __thread int shim_cpu;
 
@@ -66,6 +68,9 @@ void *shim_kmalloc(size_t size, gfp_t gfp)
 		shim_might_sleep("sleeping allocation");
 	if (!(gfp & (__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) &&
 	    __atomic_load_n(&shim_fail_nowait, __ATOMIC_RELAXED))
+		return NULL;
+	if (!(gfp & __GFP_NOFAIL) &&
+	    __atomic_load_n(&shim_fail_all, __ATOMIC_RELAXED))
 		return NULL;
 	p = (gfp & __GFP_ZERO) ? calloc(1, size ? size : 1) :
 				 malloc(size ? size : 1);
@@ -133,12 +138,26 @@ void complete(struct completion *x)
 	pthread_mutex_unlock(&x->lock);
 }
 
-static int shim_wait(struct completion *x, bool killable)
+/*
+ * Returns 0 when completed, -ERESTARTSYS on a fatal signal (killable), or
+ * -ETIMEDOUT after @timeout_ms (if >= 0).
+ */
+static int shim_wait(struct completion *x, bool killable, long timeout_ms)
 {
 	struct task_struct *task = current;
+	struct timespec deadline;
 	int ret = 0;
 
 	shim_might_sleep("wait_for_completion");
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
 	pthread_mutex_lock(&task->lock);
 	task->waiting = x;
 	pthread_mutex_unlock(&task->lock);
@@ -149,7 +168,14 @@ static int shim_wait(struct completion *x, bool killable)
 			ret = -ERESTARTSYS;
 			break;
 		}
-		pthread_cond_wait(&x->cond, &x->lock);
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&x->cond, &x->lock);
+		} else if (pthread_cond_timedwait(&x->cond, &x->lock,
+						  &deadline) == ETIMEDOUT &&
+			   !x->done) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 	}
 	if (!ret && x->done != ~0u)
 		x->done--;
@@ -163,12 +189,23 @@ static int shim_wait(struct completion *x, bool killable)
 
 void wait_for_completion(struct completion *x)
 {
-	shim_wait(x, false);
+	shim_wait(x, false, -1);
 }
 
 int wait_for_completion_killable(struct completion *x)
 {
-	return shim_wait(x, true);
+	return shim_wait(x, true, -1);
+}
+
+/* Jiffies are milliseconds in the shim (HZ 1000). */
+long wait_for_completion_killable_timeout(struct completion *x,
+					  unsigned long timeout)
+{
+	int ret = shim_wait(x, true, (long)timeout);
+
+	if (ret == -ETIMEDOUT)
+		return 0;
+	return ret ? ret : 1;
 }
 
 /* Lockdep stand-in */
@@ -176,6 +213,7 @@ int wait_for_completion_killable(struct completion *x)
 #define SHIM_MAX_HELD 48
 
 static __thread struct lockdep_map *shim_held[SHIM_MAX_HELD];
+static __thread int shim_held_read[SHIM_MAX_HELD];
 static __thread int shim_nr_held;
 
 void shim_lock_acquire(struct lockdep_map *map, int trylock, int read)
@@ -190,6 +228,7 @@ void shim_lock_acquire(struct lockdep_map *map, int trylock, int read)
 		shim_warn("lockdep", 0, "too many held locks");
 		return;
 	}
+	shim_held_read[shim_nr_held] = read;
 	shim_held[shim_nr_held++] = map;
 }
 
@@ -202,6 +241,8 @@ void shim_lock_release(struct lockdep_map *map)
 			continue;
 		memmove(&shim_held[i], &shim_held[i + 1],
 			(shim_nr_held - i - 1) * sizeof(shim_held[0]));
+		memmove(&shim_held_read[i], &shim_held_read[i + 1],
+			(shim_nr_held - i - 1) * sizeof(shim_held_read[0]));
 		shim_nr_held--;
 		return;
 	}
@@ -211,6 +252,17 @@ void shim_lock_release(struct lockdep_map *map)
 int shim_lockdep_depth(void)
 {
 	return shim_nr_held;
+}
+
+int shim_lockdep_held_read(const char *name)
+{
+	int i;
+
+	for (i = 0; i < shim_nr_held; i++) {
+		if (!strcmp(shim_held[i]->name, name))
+			return shim_held_read[i];
+	}
+	return -1;
 }
 
 /*

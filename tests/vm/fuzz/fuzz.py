@@ -70,7 +70,7 @@ BAD = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Call Trace|"
 # A bad line that points at btrfsx's own code (src/): a WARN there is
 # btrfsx's even on an image where stock btrfs WARNs or aborts as well.
 OWN_CODE = re.compile(r"/src/(range-lock|extent-rule|file-lock|module|compat)\.c:|"
-                      r"\bbtrfsx_(range|extent|assert|rule|file|remap|inode_locks)_\w*\+0x")
+                      r"\bbtrfsx_(range|extent|assert|rule|file|remap|inode)_\w*\+0x")
 
 # ---------------------------------------------------------------- crc32c
 def _crc_table():

@@ -10,6 +10,7 @@
 
 extern long shim_live_allocs;		/* atomic */
 extern int shim_fail_nowait;		/* atomic: fail !__GFP_DIRECT_RECLAIM */
+extern int shim_fail_all;		/* atomic: fail !__GFP_NOFAIL */
 
 void *shim_kmalloc(size_t size, gfp_t gfp);
 void shim_kfree(const void *p);
