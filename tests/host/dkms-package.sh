@@ -7,7 +7,7 @@
 for t in dpkg-buildpackage dh dh_dkms fakeroot; do
 	command -v "$t" >/dev/null || _skip "$t not installed (scripts/deps deb)"
 done
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$TOP/dkms.conf")
+ver=$("$TOP/scripts/package-version")
 deb=$TOP/build/deb/btrfsx-dkms_${ver}_all.deb
 
 git_state() { git -C "$TOP" status --porcelain --ignored=no 2>/dev/null; }
