@@ -838,6 +838,135 @@ static void test_fence_twice(void)
 	fs_done(fs);
 }
 
+#ifdef BTRFSX_DEBUG
+/*
+ * Debug builds: btrfsx_assert_data_ref(), called where data references are
+ * queued, WARNs when the task's scope names the extent and the task does not
+ * hold its DISK lock (shared for clone, exclusive for relocation).
+ */
+
+/* The module parameters of src/extent-rule-debug.c (shim/linux/moduleparam.h). */
+bool *shim_param_debug_disk_rule(void);
+bool *shim_param_debug_clone_skip_lock(void);
+
+static void set_param(bool *param, bool value)
+{
+	__atomic_store_n(param, value, __ATOMIC_RELAXED);
+}
+
+static void test_debug_clone_assert(void)
+{
+	struct btrfsx_fs *fs = fs_new();
+	struct btrfsx_clone c;
+
+	btrfsx_clone_begin(&c, fs, false);
+	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
+	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);
+	btrfsx_assert_data_ref(fs, true, EXT_A + 4096, 4096);
+	btrfsx_clone_item_end(&c);
+	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);	/* no extent named */
+	/* The race matrix's switch: the clone does not take its lock. */
+	set_param(shim_param_debug_clone_skip_lock(), true);
+	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
+	CHECK(!c.locked);
+	CHECK(domain_empty(&fs->disk));
+	btrfsx_assert_data_ref(fs, true, EXT_OUT, LEN);	/* another extent */
+	test_expect_warnings = 1;
+	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);
+	set_param(shim_param_debug_clone_skip_lock(), false);
+	btrfsx_clone_item_end(&c);
+	btrfsx_clone_end(&c);
+	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);	/* scope closed */
+	fs_done(fs);
+}
+
+/* Only the scope's own lock counts, and only for its filesystem. */
+static void test_debug_scope_own_lock(void)
+{
+	struct btrfsx_fs *fs = fs_new(), *fs2 = fs_new();
+	struct btrfsx_rule_scope scope;
+	struct btrfsx_range_req req;
+	struct actor c;
+
+	actor_start(&c, fs);
+	actor_do(&c, OP_CLONE_BEGIN, false, 0);
+	CHECK_EQ(actor_do(&c, OP_CLONE_ITEM, EXT_A, LEN), 0);
+	test_expect_warnings = 2;
+	btrfsx_rule_scope_open(&scope, fs, BTRFSX_RANGE_CLONE, false);
+	btrfsx_rule_scope_extent(&scope, EXT_A, LEN, NULL);
+	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);	/* WARN: not ours */
+	btrfsx_assert_data_ref(fs2, true, EXT_A, LEN);	/* other fs */
+	CHECK(btrfsx_extent_trylock(fs, EXT_A, LEN, S, BTRFSX_RANGE_CLONE,
+				    &req));
+	btrfsx_rule_scope_extent(&scope, EXT_A, LEN, &req);
+	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);
+	btrfsx_rule_scope_close(&scope);
+	/* Relocation's scope needs the lock exclusive. */
+	btrfsx_rule_scope_open(&scope, fs, BTRFSX_RANGE_RELOCATION, true);
+	btrfsx_rule_scope_extent(&scope, EXT_A, LEN, &req);
+	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);	/* WARN: shared */
+	btrfsx_rule_scope_close(&scope);
+	btrfsx_range_unlock(&req);
+	/* The actor queues with its lock, and from its own scope. */
+	actor_do(&c, OP_CLONE_ITEM_END, 0, 0);
+	actor_do(&c, OP_CLONE_END, 0, 0);
+	actor_stop(&c);
+	fs_done(fs2);
+	fs_done(fs);
+}
+
+/* Relocation: the item's exclusive lock, or the fence, satisfies it. */
+static void test_debug_reloc_assert(void)
+{
+	struct btrfsx_fs *fs = fs_new();
+	struct btrfsx_reloc_leaf rl;
+
+	btrfsx_reloc_leaf_begin(&rl, fs, false);
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));
+	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);
+	btrfsx_reloc_item_end(&rl);
+	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);
+	btrfsx_reloc_leaf_end(&rl);
+
+	btrfsx_reloc_drop_begin(fs, BG, BG_LEN, true);
+	btrfsx_assert_data_ref(fs, false, EXT_B, LEN);	/* the drop's DROPs */
+	btrfsx_reloc_leaf_begin(&rl, fs, false);
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));	/* under the fence */
+	CHECK(!rl.locked);
+	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);
+	btrfsx_reloc_leaf_end(&rl);
+	btrfsx_reloc_drop_end(fs);
+	fs_done(fs);
+}
+
+/* The rule switched off (race matrix): nothing is locked, nothing WARNs. */
+static void test_debug_rule_off(void)
+{
+	struct btrfsx_fs *fs = fs_new();
+	struct btrfsx_reloc_leaf rl;
+	struct btrfsx_clone c;
+
+	set_param(shim_param_debug_disk_rule(), false);
+	btrfsx_clone_begin(&c, fs, false);
+	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
+	CHECK(!c.locked);
+	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);
+	btrfsx_clone_item_end(&c);
+	btrfsx_clone_end(&c);
+	btrfsx_reloc_leaf_begin(&rl, fs, false);
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));
+	CHECK(!rl.locked);
+	btrfsx_reloc_leaf_end(&rl);
+	btrfsx_reloc_drop_begin(fs, BG, BG_LEN, true);
+	CHECK(!READ_ONCE(fs->fence_owner));
+	CHECK(domain_empty(&fs->disk));
+	btrfsx_reloc_drop_end(fs);
+	CHECK_EQ(atomic64_read(&fs->reloc_fenced), 0);
+	set_param(shim_param_debug_disk_rule(), true);
+	fs_done(fs);
+}
+#endif
+
 const struct test extent_rule_tests[] = {
 	{ "extent rule: clone of holes and inline extents locks nothing", test_clone_holes },
 	{ "extent rule: clone holds the source extent shared per item", test_clone_holds_shared },
@@ -854,6 +983,12 @@ const struct test extent_rule_tests[] = {
 	{ "extent rule: the fence's wait ignores fatal signals", test_fence_wait_nokill },
 	{ "extent rule: killed clone waiter gets -EINTR, the fence holds", test_fence_killed_waiter },
 	{ "extent rule: a second fence WARNs and takes nothing", test_fence_twice },
+#ifdef BTRFSX_DEBUG
+	{ "extent rule debug: clone's reference without its lock WARNs", test_debug_clone_assert },
+	{ "extent rule debug: only the scope's own lock counts", test_debug_scope_own_lock },
+	{ "extent rule debug: relocation's item lock and fence satisfy it", test_debug_reloc_assert },
+	{ "extent rule debug: rule off locks nothing, WARNs nothing", test_debug_rule_off },
+#endif
 };
 
 const unsigned int nr_extent_rule_tests = ARRAY_SIZE(extent_rule_tests);
