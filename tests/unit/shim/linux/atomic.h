@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace shim: atomic_t, atomic64_t and cmpxchg() on GCC __atomic
- * builtins.  Value-returning operations are fully ordered, as in the kernel;
- * plain ones are relaxed. */
+/* Userspace shim: atomic_t on GCC __atomic builtins.  Value-returning
+ * operations are fully ordered, as in the kernel; plain ones are relaxed. */
 #ifndef SHIM_LINUX_ATOMIC_H
 #define SHIM_LINUX_ATOMIC_H
 
@@ -12,6 +11,25 @@ typedef struct {
 } atomic_t;
 
 #define ATOMIC_INIT(i)	{ (i) }
+
+typedef struct {
+	s64 counter;
+} atomic64_t;
+
+static inline s64 atomic64_read(const atomic64_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+}
+
+static inline void atomic64_set(atomic64_t *v, s64 i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline void atomic64_inc(atomic64_t *v)
+{
+	__atomic_fetch_add(&v->counter, 1, __ATOMIC_RELAXED);
+}
 
 static inline int atomic_read(const atomic_t *v)
 {
@@ -53,31 +71,14 @@ static inline bool atomic_dec_and_test(atomic_t *v)
 	return __atomic_sub_fetch(&v->counter, 1, __ATOMIC_SEQ_CST) == 0;
 }
 
-typedef struct {
-	s64 counter;
-} atomic64_t;
-
-static inline s64 atomic64_read(const atomic64_t *v)
-{
-	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
-}
-
-static inline void atomic64_set(atomic64_t *v, s64 i)
-{
-	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
-}
-
-static inline void atomic64_inc(atomic64_t *v)
-{
-	__atomic_fetch_add(&v->counter, 1, __ATOMIC_RELAXED);
-}
-
-/* Returns the value *ptr had; stores @new only if that was @old. */
+/* Fully ordered, as in the kernel; returns the old value. */
 #define cmpxchg(ptr, old, new) ({					\
 	__typeof__(*(ptr)) __old = (old);				\
 	__atomic_compare_exchange_n((ptr), &__old, (new), false,	\
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);\
 	__old;								\
 })
+
+#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 #endif
