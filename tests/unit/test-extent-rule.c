@@ -8,6 +8,7 @@
  * an extent exclusive.
  */
 
+#include <stdlib.h>
 #include <string.h>
 #include "harness.h"
 #include "tests.h"
@@ -838,6 +839,228 @@ static void test_fence_twice(void)
 	fs_done(fs);
 }
 
+/*
+ * Model: clone threads and one relocation thread (items, and now and then a
+ * fenced drop) over a few file items, each behind a "leaf" mutex as btrfs
+ * items are behind tree locks.  Relocation moves an item to another extent
+ * only while it holds the old one.  Checked throughout: a clone holding an
+ * extent sees no relocation of it and no fence over it, its lock covers the
+ * extent its item points at, relocation and the fence see no clone.
+ */
+#define M_EXTENTS	12	/* 0..5 in the block group, 6..11 outside */
+#define M_SLOTS		8
+#define M_CLONES	3
+
+struct model {
+	struct btrfsx_fs *fs;
+	pthread_mutex_t leaf[M_SLOTS];
+	int slot[M_SLOTS];		/* under leaf[]: extent, or -1 a hole */
+	int clones_in[M_EXTENTS];	/* atomic */
+	int reloc_in[M_EXTENTS];	/* atomic */
+	int fence_on;			/* atomic */
+	int stop;			/* atomic */
+	u64 seed;
+	long clone_items, clone_waits, moves, skips, fences;	/* atomic */
+};
+
+static u64 m_ext(int e)
+{
+	return e < M_EXTENTS / 2 ? BG + e * 64 * MiB :
+				   EXT_OUT + (e - M_EXTENTS / 2) * 64 * MiB;
+}
+
+static bool m_in_bg(int e)
+{
+	return e >= 0 && e < M_EXTENTS / 2;
+}
+
+static int m_load(int *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
+static void m_add(int *p, int v)
+{
+	__atomic_add_fetch(p, v, __ATOMIC_SEQ_CST);
+}
+
+static void m_count(long *p)
+{
+	__atomic_add_fetch(p, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned int m_rand(u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x >> 32;
+}
+
+static int m_next_id;
+
+static void *m_clone_main(void *arg)
+{
+	struct model *m = arg;
+	u64 x = m->seed + 0x9e3779b97f4a7c15ULL *
+		(__atomic_add_fetch(&m_next_id, 1, __ATOMIC_RELAXED) + 1);
+	struct btrfsx_clone c;
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_RELAXED)) {
+		unsigned int items = 1 + m_rand(&x) % 3, i;
+
+		btrfsx_clone_begin(&c, m->fs, m_rand(&x) & 1);
+		for (i = 0; i < items; i++) {
+			int s = m_rand(&x) % M_SLOTS, e, ret;
+
+			pthread_mutex_lock(&m->leaf[s]);
+			for (;;) {
+				e = m->slot[s];
+				ret = btrfsx_clone_item(&c, e < 0 ? 0 : m_ext(e),
+							e < 0 ? 0 : LEN);
+				if (ret != BTRFSX_CLONE_WAIT)
+					break;
+				/* Release the path, wait, search again. */
+				pthread_mutex_unlock(&m->leaf[s]);
+				m_count(&m->clone_waits);
+				ret = btrfsx_clone_wait(&c);
+				pthread_mutex_lock(&m->leaf[s]);
+				if (ret) {
+					test_fail(__FILE__, __LINE__,
+						  "clone_wait: %d", ret);
+					break;
+				}
+			}
+			if (e >= 0 && !btrfsx_extent_held(m->fs, &c.req,
+							  m_ext(e), LEN,
+							  false))
+				test_fail(__FILE__, __LINE__,
+					  "clone holds no lock on extent %d",
+					  e);
+			if (e >= 0)
+				m_add(&m->clones_in[e], 1);
+			pthread_mutex_unlock(&m->leaf[s]);
+			/* Copy the item, queue the new reference. */
+			if (e >= 0) {
+				sleep_us(m_rand(&x) % 50);
+				if (m_load(&m->reloc_in[e]))
+					test_fail(__FILE__, __LINE__,
+						  "extent %d relocated under a clone",
+						  e);
+				if (m_in_bg(e) && m_load(&m->fence_on))
+					test_fail(__FILE__, __LINE__,
+						  "extent %d fenced under a clone",
+						  e);
+				m_add(&m->clones_in[e], -1);
+			}
+			m_count(&m->clone_items);
+			btrfsx_clone_item_end(&c);
+		}
+		btrfsx_clone_end(&c);
+	}
+	return NULL;
+}
+
+/* One leaf's worth of relocation; the fence's owner may run it too. */
+static void m_reloc_leaf(struct model *m, u64 *x)
+{
+	struct btrfsx_reloc_leaf rl;
+	int s = m_rand(x) % M_SLOTS, e;
+
+	pthread_mutex_lock(&m->leaf[s]);
+	btrfsx_reloc_leaf_begin(&rl, m->fs, false);
+	e = m->slot[s];
+	if (m_in_bg(e)) {
+		if (btrfsx_reloc_item(&rl, m_ext(e), LEN)) {
+			m_add(&m->reloc_in[e], 1);
+			if (m_load(&m->clones_in[e]))
+				test_fail(__FILE__, __LINE__,
+					  "relocation of extent %d under a clone",
+					  e);
+			/* Every item on extent e moves to its copy. */
+			m->slot[s] = M_EXTENTS / 2 + m_rand(x) % (M_EXTENTS / 2);
+			sleep_us(m_rand(x) % 50);
+			m_add(&m->reloc_in[e], -1);
+			m_count(&m->moves);
+		} else {
+			m_count(&m->skips);
+		}
+	} else if (e >= 0 && m_rand(x) % 2) {
+		/* Data written back into the block group. */
+		m->slot[s] = m_rand(x) % (M_EXTENTS / 2);
+	}
+	btrfsx_reloc_leaf_end(&rl);
+	pthread_mutex_unlock(&m->leaf[s]);
+}
+
+static void *m_reloc_main(void *arg)
+{
+	struct model *m = arg;
+	u64 x = m->seed ^ 0x5851f42d4c957f2dULL;
+	int e;
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_RELAXED)) {
+		if (m_rand(&x) % 16) {
+			m_reloc_leaf(m, &x);
+			continue;
+		}
+		btrfsx_reloc_drop_begin(m->fs, BG, BG_LEN, true);
+		__atomic_store_n(&m->fence_on, 1, __ATOMIC_SEQ_CST);
+		for (e = 0; e < M_EXTENTS / 2; e++) {
+			if (m_load(&m->clones_in[e]))
+				test_fail(__FILE__, __LINE__,
+					  "fence over extent %d under a clone",
+					  e);
+		}
+		m_reloc_leaf(m, &x);	/* the owner re-enters */
+		sleep_us(m_rand(&x) % 200);
+		__atomic_store_n(&m->fence_on, 0, __ATOMIC_SEQ_CST);
+		btrfsx_reloc_drop_end(m->fs);
+		m_count(&m->fences);
+	}
+	return NULL;
+}
+
+static void test_model(void)
+{
+	const char *env = getenv("DURATION_MS");
+	unsigned int ms = env ? strtoul(env, NULL, 0) / 4 : 1000;
+	pthread_t clones[M_CLONES], reloc;
+	struct model m;
+	unsigned int i;
+
+	memset(&m, 0, sizeof(m));
+	m.fs = fs_new();
+	env = getenv("SEED");
+	m.seed = env ? strtoull(env, NULL, 0) : now_ns();
+	m.seed |= 1;
+	printf("# extent rule model: SEED=%llu DURATION_MS=%u\n", m.seed, ms);
+	for (i = 0; i < M_SLOTS; i++) {
+		pthread_mutex_init(&m.leaf[i], NULL);
+		m.slot[i] = i == 0 ? -1 : (int)(i % M_EXTENTS);
+	}
+	for (i = 0; i < M_CLONES; i++)
+		if (pthread_create(&clones[i], NULL, m_clone_main, &m))
+			abort();
+	if (pthread_create(&reloc, NULL, m_reloc_main, &m))
+		abort();
+	sleep_us(ms * 1000);
+	__atomic_store_n(&m.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < M_CLONES; i++)
+		pthread_join(clones[i], NULL);
+	pthread_join(reloc, NULL);
+	printf("# %ld clone items (%ld waits), %ld moves, %ld skipped, %ld fences\n",
+	       m.clone_items, m.clone_waits, m.moves, m.skips, m.fences);
+	CHECK(m.clone_items > 0);
+	CHECK(m.moves > 0);
+	CHECK(m.fences > 0);
+	CHECK_EQ(atomic64_read(&m.fs->reloc_busy), m.skips);
+	CHECK_EQ(atomic64_read(&m.fs->reloc_fenced), m.fences);
+	for (i = 0; i < M_SLOTS; i++)
+		pthread_mutex_destroy(&m.leaf[i]);
+	fs_done(m.fs);
+}
+
 #ifdef BTRFSX_DEBUG
 /*
  * Debug builds: btrfsx_assert_data_ref(), called where data references are
@@ -983,6 +1206,7 @@ const struct test extent_rule_tests[] = {
 	{ "extent rule: the fence's wait ignores fatal signals", test_fence_wait_nokill },
 	{ "extent rule: killed clone waiter gets -EINTR, the fence holds", test_fence_killed_waiter },
 	{ "extent rule: a second fence WARNs and takes nothing", test_fence_twice },
+	{ "extent rule: model: clones, relocation and fences at random", test_model },
 #ifdef BTRFSX_DEBUG
 	{ "extent rule debug: clone's reference without its lock WARNs", test_debug_clone_assert },
 	{ "extent rule debug: only the scope's own lock counts", test_debug_scope_own_lock },
