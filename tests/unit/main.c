@@ -80,10 +80,17 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, timeout);
-	printf("1..%u\n", nr_api_tests + nr_model_tests + nr_file_lock_tests);
+#ifdef BTRFSX_DEBUG
+	/* The debug build differs in src/extent-rule*.c only. */
+	printf("1..%u\n", nr_extent_rule_tests);
+#else
+	printf("1..%u\n", nr_api_tests + nr_model_tests + nr_file_lock_tests +
+	       nr_extent_rule_tests);
 	failures += run(api_tests, nr_api_tests, &num, only);
 	failures += run(model_tests, nr_model_tests, &num, only);
 	failures += run(file_lock_tests, nr_file_lock_tests, &num, only);
+#endif
+	failures += run(extent_rule_tests, nr_extent_rule_tests, &num, only);
 	printf("# %d of %u failed\n", failures, num);
 	return failures ? 1 : 0;
 }

@@ -9,21 +9,12 @@
 #include "harness.h"
 #include "tests.h"
 #include "btrfsx/file-lock.h"
+#include "btrfsx/fs.h"
 
 #define S	BTRFSX_RANGE_SHARED
 #define X	BTRFSX_RANGE_EXCL
 #define CLONE	BTRFSX_RANGE_CLONE
 #define RELOC	BTRFSX_RANGE_RELOCATION
-
-/* The fs code defines struct btrfsx_fs and this; the tests need only stats. */
-struct btrfsx_fs {
-	struct btrfsx_range_stats __percpu *stats;
-};
-
-struct btrfsx_range_stats __percpu *btrfsx_fs_stats(struct btrfsx_fs *fs)
-{
-	return fs->stats;
-}
 
 static bool try(struct btrfsx_inode *bi, u64 start, u64 end,
 		enum btrfsx_range_mode mode, struct btrfsx_range_req *req)

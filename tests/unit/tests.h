@@ -13,5 +13,7 @@ extern const struct test model_tests[];
 extern const unsigned int nr_model_tests;
 extern const struct test file_lock_tests[];
 extern const unsigned int nr_file_lock_tests;
+extern const struct test extent_rule_tests[];
+extern const unsigned int nr_extent_rule_tests;
 
 #endif

@@ -4,6 +4,7 @@
 #define SHIM_LINUX_SCHED_H
 
 #include <pthread.h>
+#include <linux/errno.h>	/* the kernel's comes with it too */
 #include <linux/types.h>
 
 struct completion;

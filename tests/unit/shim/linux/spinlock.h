@@ -17,6 +17,8 @@ typedef struct {
 extern __thread int shim_spin_depth;
 unsigned long shim_thread_id(void);
 
+#define DEFINE_SPINLOCK(x)	spinlock_t x = { PTHREAD_MUTEX_INITIALIZER, 0 }
+
 static inline void spin_lock_init(spinlock_t *lock)
 {
 	pthread_mutex_init(&lock->mutex, NULL);

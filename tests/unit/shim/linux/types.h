@@ -17,6 +17,14 @@ typedef int s32;
 typedef long long s64;
 typedef unsigned int gfp_t;
 
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+
 #define __percpu
 #define U64_MAX ((u64)~0ULL)
 
