@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * FILE-range locks of clone, dedupe and the data-relocation inode: the
- * manager's FILE domain of each inode, allocated on the inode's first FILE
- * lock and taken before the io_tree lock that upstream takes.  See
- * include/btrfsx/file-lock.h and docs/locking.md.
+ * FILE-range locks of clone and dedupe: the manager's FILE domain of each
+ * inode, allocated on the inode's first FILE lock and taken before the
+ * io_tree lock that upstream takes.  See include/btrfsx/file-lock.h and
+ * docs/locking.md.
  */
 
 #include <linux/atomic.h>
@@ -34,15 +34,15 @@ void btrfsx_inode_destroy(struct btrfsx_inode *bi)
 }
 
 /*
- * The FILE domain of @bi, allocated with @gfp on first use; NULL if that
- * fails.  Concurrent first users each allocate one and race to install it:
- * the loser frees its copy and uses the winner's.  A successful cmpxchg
- * orders the domain's initialization before its publication; readers load
- * the pointer with acquire (a failed cmpxchg orders nothing).
+ * The FILE domain of @bi, allocated on first use; NULL if that fails.
+ * Concurrent first users each allocate one and race to install it: the
+ * loser frees its copy and uses the winner's.  A successful cmpxchg orders
+ * the domain's initialization before its publication; readers load the
+ * pointer with acquire (a failed cmpxchg orders nothing).
  */
 static struct btrfsx_range_domain *file_domain(struct btrfsx_fs *fs,
 					       struct btrfsx_inode *bi,
-					       u64 ino, gfp_t gfp)
+					       u64 ino)
 {
 	struct btrfsx_range_domain *dom, *old;
 
@@ -50,7 +50,7 @@ static struct btrfsx_range_domain *file_domain(struct btrfsx_fs *fs,
 	dom = smp_load_acquire(&bi->file_locks);
 	if (dom)
 		return dom;
-	dom = kmalloc(sizeof(*dom), gfp);
+	dom = kmalloc(sizeof(*dom), GFP_NOFS);
 	if (!dom)
 		return NULL;
 	btrfsx_range_domain_init_file(dom, ino, fs ? btrfsx_fs_stats(fs) : NULL);
@@ -61,36 +61,6 @@ static struct btrfsx_range_domain *file_domain(struct btrfsx_fs *fs,
 		return smp_load_acquire(&bi->file_locks);
 	}
 	return dom;
-}
-
-/**
- * btrfsx_file_lock - lock one range of an inode exclusive, uninterruptibly
- * @fs:     the filesystem, for the statistics (may be NULL: none)
- * @bi:     the inode's btrfsx part
- * @ino:    the inode's number, the domain's key if this allocates it
- * @start:  first byte
- * @end:    last byte, inclusive
- * @caller: subsystem, for statistics and tracing
- * @req:    caller-provided request, until btrfsx_file_unlock()
- *
- * For the data-relocation inode's page ranges.  Cannot fail: the domain is
- * allocated with __GFP_NOFAIL and the wait is uninterruptible, as the io_tree
- * lock that follows.
- */
-void btrfsx_file_lock(struct btrfsx_fs *fs, struct btrfsx_inode *bi, u64 ino,
-		      u64 start, u64 end, enum btrfsx_range_caller caller,
-		      struct btrfsx_range_req *req)
-{
-	struct btrfsx_range_domain *dom;
-
-	dom = file_domain(fs, bi, ino, GFP_NOFS | __GFP_NOFAIL);
-	btrfsx_range_lock_nokill(dom, start, end, BTRFSX_RANGE_EXCL, caller,
-				 req);
-}
-
-void btrfsx_file_unlock(struct btrfsx_range_req *req)
-{
-	btrfsx_range_unlock(req);
 }
 
 /**
@@ -136,9 +106,9 @@ int btrfsx_remap_lock(struct btrfsx_remap_locks *locks, struct btrfsx_fs *fs,
 		dst_end = max(src_end, dst_end);
 		src = NULL;
 	}
-	dst_dom = file_domain(fs, dst, dst_ino, GFP_NOFS);
+	dst_dom = file_domain(fs, dst, dst_ino);
 	if (src)
-		src_dom = file_domain(fs, src, src_ino, GFP_NOFS);
+		src_dom = file_domain(fs, src, src_ino);
 	if (!dst_dom || (src && !src_dom))
 		return -ENOMEM;
 

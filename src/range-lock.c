@@ -19,7 +19,6 @@
 #include <linux/completion.h>
 #include <linux/errno.h>
 #include <linux/interval_tree_generic.h>
-#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
@@ -572,45 +571,18 @@ static void rl_dequeue_locked(struct btrfsx_range_req *req)
 	}
 }
 
-/* How often a cancelable wait asks whether to give up. */
-#define RL_CANCEL_POLL_MS	100
-
 /* How a group is locked: the lockdep hold it reports and how it waits. */
 struct rl_how {
 	bool dep;			/* the leader reports a lockdep hold */
 	enum btrfsx_range_mode dep_mode;	/* in this mode */
 	bool killable;			/* a fatal signal ends the wait */
-	bool (*cancel)(void *arg);	/* killable; true: stop waiting */
-	void *arg;
 };
-
-/* Wait for the group's grant: 0 (woken), -EINTR, -ECANCELED or -EAGAIN. */
-static int rl_sleep(struct btrfsx_range_req *leader, const struct rl_how *how)
-{
-	unsigned long poll = msecs_to_jiffies(RL_CANCEL_POLL_MS);
-	long left;
-
-	if (how->cancel) {
-		if (how->cancel(how->arg))
-			return -ECANCELED;
-		left = wait_for_completion_killable_timeout(&leader->done, poll);
-		if (!left)
-			return -EAGAIN;
-		return left < 0 ? -EINTR : 0;
-	}
-	if (!how->killable) {
-		wait_for_completion(&leader->done);
-		return 0;
-	}
-	return wait_for_completion_killable(&leader->done) ? -EINTR : 0;
-}
 
 /*
  * Sleep until the group is granted, then mark it held under its locks.  A
- * killable wait that sees a fatal signal, or a cancelable one whose @cancel
- * says so, takes the group out of the queue again (waking whoever it was
- * blocking), unless it was granted meanwhile.  An uninterruptible wait
- * returns only once the group is granted.
+ * killable wait that sees a fatal signal takes the group out of the queue
+ * again (waking whoever it was blocking), unless it was granted meanwhile.
+ * An uninterruptible wait returns only once the group is granted.
  */
 static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 		   const struct rl_how *how)
@@ -622,9 +594,11 @@ static int rl_wait(struct btrfsx_range_req **reqs, unsigned int nr,
 	int ret;
 
 	for (;;) {
-		ret = rl_sleep(leader, how);
-		if (ret == -EAGAIN)
-			continue;	/* time to ask @cancel again */
+		ret = 0;
+		if (!how->killable)
+			wait_for_completion(&leader->done);
+		else if (wait_for_completion_killable(&leader->done))
+			ret = -EINTR;
 
 		one = rl_lock_set(dom, reqs, nr);
 		if (!atomic_read(&leader->blocking)) {
@@ -756,48 +730,6 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      struct btrfsx_range_req *req)
 {
 	struct rl_how how = { .dep = true, .dep_mode = mode, .killable = true };
-
-	might_sleep();
-	if (WARN_ON_ONCE(rl_req_busy(req)))
-		return -EINVAL;
-	btrfsx_range_req_init(req, dom, start, end, mode, caller);
-	if (WARN_ON_ONCE(start > end))
-		return -EINVAL;
-	return rl_lock_group(&req, 1, &how, _RET_IP_);
-}
-
-/**
- * btrfsx_range_lock_cancelable - btrfsx_range_lock() whose wait can be given up
- * @dom:    the domain
- * @start:  first byte
- * @end:    last byte, inclusive
- * @mode:   BTRFSX_RANGE_SHARED or BTRFSX_RANGE_EXCL
- * @caller: subsystem, for statistics and tracing
- * @req:    caller-provided request, owned by the lock until unlocked
- * @cancel: called (in this task, with nothing of the lock manager held)
- *          before the wait and about every 100 ms while it lasts; when it
- *          returns true the request leaves the queue (NULL: never)
- * @arg:    passed to @cancel
- *
- * Waits like btrfsx_range_lock(), killably and in its FIFO place; for a
- * waiter that the relocation fence may have to send away.  An uncontended
- * lock succeeds whatever @cancel would say; if the grant races with a
- * fatal signal or with @cancel, the grant wins.
- *
- * Return: 0 with the range held; -EINTR (fatal signal), -ECANCELED (@cancel
- * returned true) or -EINVAL (as btrfsx_range_lock()) with nothing held or
- * queued.
- */
-int btrfsx_range_lock_cancelable(struct btrfsx_range_domain *dom, u64 start,
-				 u64 end, enum btrfsx_range_mode mode,
-				 enum btrfsx_range_caller caller,
-				 struct btrfsx_range_req *req,
-				 bool (*cancel)(void *arg), void *arg)
-{
-	struct rl_how how = {
-		.dep = true, .dep_mode = mode, .killable = true,
-		.cancel = cancel, .arg = arg,
-	};
 
 	might_sleep();
 	if (WARN_ON_ONCE(rl_req_busy(req)))

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * FILE-range locks of clone, dedupe and the data-relocation inode.
+ * FILE-range locks of clone and dedupe.
  *
  * Every btrfs inode embeds a struct btrfsx_inode: one pointer to a FILE
  * domain of the range-lock manager, allocated on the inode's first FILE lock
  * (most inodes never take one) and keyed by the inode number.  Clone and
  * dedupe take their file ranges there (the destination exclusive, on 6.1 the
- * source shared), and relocation takes the data-relocation inode's ranges
- * there, before the inode's io_tree range lock that upstream takes.  The
- * manager orders them (FILE before DISK, inodes by number and address),
+ * source shared), before the inode's io_tree range lock that upstream takes.
+ * The manager orders them (FILE before DISK, inodes by number and address),
  * counts them per subsystem, shows them to lockdep and tracing; the io_tree
  * lock, kept as upstream has it, is what excludes every other user of the
  * inode's extent locks (buffered and direct IO, readahead, fiemap, defrag,
@@ -35,12 +34,6 @@ struct btrfsx_inode {
 
 void btrfsx_inode_init(struct btrfsx_inode *bi);
 void btrfsx_inode_destroy(struct btrfsx_inode *bi);
-
-/* One exclusive range of the data-relocation inode; cannot fail. */
-void btrfsx_file_lock(struct btrfsx_fs *fs, struct btrfsx_inode *bi, u64 ino,
-		      u64 start, u64 end, enum btrfsx_range_caller caller,
-		      struct btrfsx_range_req *req);
-void btrfsx_file_unlock(struct btrfsx_range_req *req);
 
 /* The file ranges of one clone or dedupe call. */
 struct btrfsx_remap_locks {

@@ -154,11 +154,6 @@ int btrfsx_range_lock(struct btrfsx_range_domain *dom, u64 start, u64 end,
 		      enum btrfsx_range_mode mode,
 		      enum btrfsx_range_caller caller,
 		      struct btrfsx_range_req *req);
-int btrfsx_range_lock_cancelable(struct btrfsx_range_domain *dom, u64 start,
-				 u64 end, enum btrfsx_range_mode mode,
-				 enum btrfsx_range_caller caller,
-				 struct btrfsx_range_req *req,
-				 bool (*cancel)(void *arg), void *arg);
 void btrfsx_range_lock_nokill(struct btrfsx_range_domain *dom, u64 start,
 			      u64 end, enum btrfsx_range_mode mode,
 			      enum btrfsx_range_caller caller,

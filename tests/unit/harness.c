@@ -331,14 +331,6 @@ void dump_domain(struct btrfsx_range_domain *dom)
 
 /* Locker threads */
 
-static bool locker_cancel(void *arg)
-{
-	struct locker *l = arg;
-
-	__atomic_fetch_add(&l->cancel_polls, 1, __ATOMIC_RELAXED);
-	return __atomic_load_n(&l->cancel, __ATOMIC_ACQUIRE);
-}
-
 static void *locker_main(void *arg)
 {
 	struct locker *l = arg;
@@ -351,10 +343,6 @@ static void *locker_main(void *arg)
 		btrfsx_range_lock_nokill(l->dom, l->start, l->end, l->mode,
 					 l->caller, &l->req);
 		ret = btrfsx_range_req_held(&l->req) ? 0 : -ENOLCK;
-	} else if (l->kind == LOCKER_CANCELABLE) {
-		ret = btrfsx_range_lock_cancelable(l->dom, l->start, l->end,
-						   l->mode, l->caller, &l->req,
-						   locker_cancel, l);
 	} else {
 		ret = btrfsx_range_lock(l->dom, l->start, l->end, l->mode,
 					l->caller, &l->req);

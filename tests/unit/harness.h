@@ -52,7 +52,6 @@ void dump_domain(struct btrfsx_range_domain *dom);
 enum locker_kind {
 	LOCKER_KILLABLE,	/* btrfsx_range_lock() */
 	LOCKER_NOKILL,		/* btrfsx_range_lock_nokill() */
-	LOCKER_CANCELABLE,	/* btrfsx_range_lock_cancelable() on cancel */
 };
 
 /* A thread that takes one lock (or a multi-lock) and holds it until told. */
@@ -72,8 +71,6 @@ struct locker {
 	int ret;			/* atomic */
 	int returned;			/* atomic: lock call has returned */
 	int release;			/* atomic: told to release */
-	int cancel;			/* atomic: LOCKER_CANCELABLE gives up */
-	int cancel_polls;		/* atomic: calls of its cancel function */
 };
 
 void locker_start(struct locker *l, struct btrfsx_range_domain *dom,

@@ -255,97 +255,6 @@ static void test_nokill(void)
 	done(&d);
 }
 
-/*
- * A cancelable waiter told to give up leaves the queue with nothing held and
- * wakes the waiter it was blocking; the holder is not disturbed.
- */
-static void test_cancelable_cancelled(void)
-{
-	struct btrfsx_range_stats __percpu *st = btrfsx_range_stats_alloc();
-	struct btrfsx_range_cpu_stats sum;
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a, b;
-	struct locker l1, l2, l3;
-	u64 t0;
-
-	btrfsx_range_domain_init_file(&d, 1, st);
-	CHECK(try(&d, 0, 9, S, &a));
-	t0 = now_ns();
-	locker_start_kind(&l1, &d, 0, 19, X, LOCKER_CANCELABLE);
-	CHECK(locker_queued(&l1));
-	locker_start(&l2, &d, 15, 19, S);	/* blocked only by l1 */
-	CHECK(locker_queued(&l2));
-	locker_start(&l3, &d, 5, 5, X);		/* behind a and l1 */
-	CHECK(locker_queued(&l3));
-	CHECK(locker_blocked(&l2));
-	/* Polled before the first sleep and after each 100 ms timeout. */
-	while (__atomic_load_n(&l1.cancel_polls, __ATOMIC_RELAXED) < 3 &&
-	       now_ns() - t0 < 5000000000ULL)
-		sleep_us(1000);
-	CHECK(__atomic_load_n(&l1.cancel_polls, __ATOMIC_RELAXED) >= 3);
-	CHECK(now_ns() - t0 >= 150000000ULL);	/* not a busy poll */
-	CHECK(!locker_returned(&l1));
-
-	__atomic_store_n(&l1.cancel, 1, __ATOMIC_RELEASE);
-	CHECK(!locker_granted(&l1));
-	CHECK_EQ(locker_ret(&l1), -ECANCELED);
-	CHECK(!btrfsx_range_req_held(&l1.req));
-	CHECK(!req_queued(&d, &l1.req));
-	CHECK(locker_granted(&l2));
-	CHECK(btrfsx_range_req_held(&a));
-	CHECK(locker_blocked(&l3));		/* still behind a */
-	CHECK(try(&d, 10, 14, X, &b));		/* l1's range is free */
-	btrfsx_range_unlock(&b);
-	CHECK_EQ(check_domain(&d), 0);
-	btrfsx_range_unlock(&a);
-	CHECK(locker_granted(&l3));
-	locker_finish(&l1);
-	locker_finish(&l2);
-	locker_finish(&l3);
-	btrfsx_range_stats_sum(st, BTRFSX_RANGE_FILE, OTHER, &sum);
-	CHECK_EQ(sum.acquired, 4);		/* a, b, l2, l3: not l1 */
-	done(&d);
-	btrfsx_range_stats_free(st);
-}
-
-/* While @cancel says no, a cancelable waiter is an ordinary killable one. */
-static void test_cancelable_granted(void)
-{
-	struct btrfsx_range_domain d;
-	struct btrfsx_range_req a, b;
-	struct locker l1, l2;
-
-	file_init(&d, 1);
-	CHECK(try(&d, 0, 9, X, &a));
-	locker_start_kind(&l1, &d, 5, 14, X, LOCKER_CANCELABLE);
-	CHECK(locker_queued(&l1));
-	sleep_us(150000);
-	CHECK(!locker_returned(&l1));
-	CHECK(!try(&d, 14, 14, S, &b));		/* l1 keeps its place */
-	btrfsx_range_unlock(&a);
-	CHECK(locker_granted(&l1));
-	CHECK(btrfsx_range_req_held(&l1.req));
-	CHECK(!try(&d, 14, 14, S, &b));
-	locker_finish(&l1);
-
-	/* A fatal signal still ends it, with -EINTR. */
-	CHECK(try(&d, 0, 9, X, &a));
-	locker_start_kind(&l2, &d, 5, 14, X, LOCKER_CANCELABLE);
-	CHECK(locker_queued(&l2));
-	locker_kill(&l2);
-	CHECK(!locker_granted(&l2));
-	CHECK_EQ(locker_ret(&l2), -EINTR);
-	CHECK(!req_queued(&d, &l2.req));
-	btrfsx_range_unlock(&a);
-	locker_finish(&l2);
-
-	/* Uncontended, it does not even ask. */
-	CHECK_EQ(btrfsx_range_lock_cancelable(&d, 0, 9, X, OTHER, &a,
-					      NULL, NULL), 0);
-	btrfsx_range_unlock(&a);
-	done(&d);
-}
-
 /* A held or waiting request is not taken over by a second lock call. */
 static void test_lock_busy_request(void)
 {
@@ -810,8 +719,6 @@ const struct test api_tests[] = {
 	{ "killable wait returns -EINTR and leaves nothing", test_killable },
 	{ "pending fatal signal: contended fails, uncontended ok", test_killed_before_wait },
 	{ "nokill: a fatal signal does not end the wait", test_nokill },
-	{ "cancelable: cancelled waiter leaves, wakes the next", test_cancelable_cancelled },
-	{ "cancelable: granted while cancel stays false; -EINTR", test_cancelable_granted },
 	{ "a held or waiting request is refused, with a WARN", test_lock_busy_request },
 	{ "a request of leftover bytes is idle", test_lock_garbage_request },
 	{ "multi: two inodes, sorted by inode number", test_multi_two_inodes },

@@ -14,7 +14,7 @@
 #define S	BTRFSX_RANGE_SHARED
 #define X	BTRFSX_RANGE_EXCL
 #define CLONE	BTRFSX_RANGE_CLONE
-#define RELOC	BTRFSX_RANGE_RELOCATION
+#define DEDUPE	BTRFSX_RANGE_DEDUPE
 
 static bool try(struct btrfsx_inode *bi, u64 start, u64 end,
 		enum btrfsx_range_mode mode, struct btrfsx_range_req *req)
@@ -41,7 +41,6 @@ static void test_lazy_domain(void)
 	struct btrfsx_range_cpu_stats sum;
 	struct btrfsx_inode a, b, unused;
 	struct btrfsx_remap_locks l;
-	struct btrfsx_range_req r;
 
 	CHECK_EQ(sizeof(struct btrfsx_inode), 8);
 	btrfsx_inode_init(&a);
@@ -61,14 +60,15 @@ static void test_lazy_domain(void)
 	btrfsx_remap_unlock(&l);
 
 	/* Later locks use the same domain. */
-	btrfsx_file_lock(&fs, &a, 257, 0, 4095, RELOC, &r);
-	CHECK(r.dom == a.file_locks);
-	btrfsx_file_unlock(&r);
+	CHECK_EQ(btrfsx_remap_lock(&l, &fs, NULL, 0, 0, &a, 257, 0, 4096,
+				   DEDUPE), 0);
+	CHECK(l.dst.dom == a.file_locks);
+	btrfsx_remap_unlock(&l);
 	CHECK_EQ(shim_read_allocs(), allocs + 2);
 
 	btrfsx_range_stats_sum(fs.stats, BTRFSX_RANGE_FILE, CLONE, &sum);
 	CHECK_EQ(sum.acquired, 2);
-	btrfsx_range_stats_sum(fs.stats, BTRFSX_RANGE_FILE, RELOC, &sum);
+	btrfsx_range_stats_sum(fs.stats, BTRFSX_RANGE_FILE, DEDUPE, &sum);
 	CHECK_EQ(sum.acquired, 1);
 
 	done(&a);
@@ -83,12 +83,13 @@ static void test_remap_nomem(void)
 {
 	struct btrfsx_inode a, b;
 	struct btrfsx_remap_locks l;
-	struct btrfsx_range_req r;
 
 	btrfsx_inode_init(&a);
 	btrfsx_inode_init(&b);
-	btrfsx_file_lock(NULL, &a, 5, 0, 9, RELOC, &r);	/* a has one */
-	btrfsx_file_unlock(&r);
+	/* a has one */
+	CHECK_EQ(btrfsx_remap_lock(&l, NULL, NULL, 0, 0, &a, 5, 0, 10, CLONE),
+		 0);
+	btrfsx_remap_unlock(&l);
 	__atomic_store_n(&shim_fail_all, 1, __ATOMIC_SEQ_CST);
 	CHECK_EQ(btrfsx_remap_lock(&l, NULL, &a, 5, 0, &b, 6, 0, 10, CLONE),
 		 -ENOMEM);
@@ -99,11 +100,16 @@ static void test_remap_nomem(void)
 	CHECK_EQ(btrfsx_remap_lock(&l, NULL, &b, 6, 0, &a, 5, 0, 10, CLONE),
 		 -ENOMEM);
 	CHECK(!b.file_locks);
-	/* btrfsx_file_lock() cannot fail: __GFP_NOFAIL. */
-	btrfsx_file_lock(NULL, &b, 6, 0, 9, RELOC, &r);
+	/* An inode that has its domain needs no memory to lock. */
+	CHECK_EQ(btrfsx_remap_lock(&l, NULL, NULL, 0, 0, &a, 5, 0, 10, CLONE),
+		 0);
+	CHECK(btrfsx_range_req_held(&l.dst));
+	btrfsx_remap_unlock(&l);
 	__atomic_store_n(&shim_fail_all, 0, __ATOMIC_SEQ_CST);
-	CHECK(btrfsx_range_req_held(&r));
-	btrfsx_file_unlock(&r);
+	CHECK_EQ(btrfsx_remap_lock(&l, NULL, &a, 5, 0, &b, 6, 0, 10, CLONE),
+		 0);
+	CHECK(b.file_locks);
+	btrfsx_remap_unlock(&l);
 	done(&a);
 	done(&b);
 }
@@ -121,14 +127,15 @@ static void *first_lock_main(void *arg)
 {
 	struct first_lock *f = arg;
 	struct btrfsx_remap_locks l;
-	struct btrfsx_range_req r;
 	u64 off = f->id * 4096ULL;
 
 	pthread_barrier_wait(f->go);
 	if (f->id & 1) {
-		btrfsx_file_lock(f->fs, f->bi, 300, off, off + 4095, RELOC, &r);
-		f->ok = btrfsx_range_req_held(&r);
-		btrfsx_file_unlock(&r);
+		/* Odd threads: the destination only, one page each. */
+		f->ok = !btrfsx_remap_lock(&l, f->fs, NULL, 0, 0, f->bi, 300,
+					   off, 4096, DEDUPE) &&
+			btrfsx_range_req_held(&l.dst);
+		btrfsx_remap_unlock(&l);
 	} else {
 		/* All even threads overlap at byte 0: they take turns. */
 		f->ok = !btrfsx_remap_lock(&l, f->fs, f->bi, 300, off + 65536,
@@ -180,7 +187,7 @@ static void test_concurrent_first_lock(void)
 		CHECK_EQ(shim_read_allocs(), allocs);
 	}
 	pthread_barrier_destroy(&go);
-	btrfsx_range_stats_sum(fs.stats, BTRFSX_RANGE_FILE, RELOC, &sum);
+	btrfsx_range_stats_sum(fs.stats, BTRFSX_RANGE_FILE, DEDUPE, &sum);
 	CHECK_EQ(sum.acquired, 200 * 4);
 	btrfsx_range_stats_sum(fs.stats, BTRFSX_RANGE_FILE, CLONE, &sum);
 	CHECK_EQ(sum.acquired, 200 * 4 * 2);
@@ -218,7 +225,8 @@ static void *cross_main(void *arg)
 static void test_same_ino_two_inodes(void)
 {
 	struct btrfsx_inode *pair = calloc(2, sizeof(*pair));
-	struct btrfsx_range_req *reqs[2], r1, r2, p;
+	struct btrfsx_range_req *reqs[2], r1, r2;
+	struct btrfsx_remap_locks l;
 	struct cross c[2] = {
 		{ .src = &pair[0], .dst = &pair[1], .iters = 3000 },
 		{ .src = &pair[1], .dst = &pair[0], .iters = 3000 },
@@ -228,10 +236,11 @@ static void test_same_ino_two_inodes(void)
 
 	btrfsx_inode_init(&pair[0]);
 	btrfsx_inode_init(&pair[1]);
-	btrfsx_file_lock(NULL, &pair[1], 257, 0, 0, RELOC, &p);
-	btrfsx_file_unlock(&p);
-	btrfsx_file_lock(NULL, &pair[0], 257, 0, 0, RELOC, &p);
-	btrfsx_file_unlock(&p);
+	for (i = 2; i-- > 0;) {
+		CHECK_EQ(btrfsx_remap_lock(&l, NULL, NULL, 0, 0, &pair[i], 257,
+					   0, 1, CLONE), 0);
+		btrfsx_remap_unlock(&l);
+	}
 	CHECK_EQ(pair[0].file_locks->key, pair[1].file_locks->key);
 
 	btrfsx_range_req_init(&r1, pair[0].file_locks, 0, 9, X, CLONE);
@@ -261,24 +270,26 @@ static void test_destroy(void)
 	struct btrfsx_range_domain *dom;
 	long allocs = shim_read_allocs();
 	struct btrfsx_inode bi;
-	struct btrfsx_range_req r;
+	struct btrfsx_remap_locks l;
 
 	btrfsx_inode_init(&bi);
 	btrfsx_inode_destroy(&bi);		/* never locked */
-	btrfsx_file_lock(NULL, &bi, 9, 0, 0, RELOC, &r);
-	btrfsx_file_unlock(&r);
+	CHECK_EQ(btrfsx_remap_lock(&l, NULL, NULL, 0, 0, &bi, 9, 0, 1, CLONE),
+		 0);
+	btrfsx_remap_unlock(&l);
 	btrfsx_inode_destroy(&bi);
 	CHECK(!bi.file_locks);
 	CHECK_EQ(shim_read_allocs(), allocs);
 
 	btrfsx_inode_init(&bi);
-	btrfsx_file_lock(NULL, &bi, 9, 0, 0, RELOC, &r);
+	CHECK_EQ(btrfsx_remap_lock(&l, NULL, NULL, 0, 0, &bi, 9, 0, 1, CLONE),
+		 0);
 	dom = bi.file_locks;
 	test_expect_warnings = 1;
 	btrfsx_inode_destroy(&bi);
 	CHECK(!bi.file_locks);
-	CHECK_EQ(shim_read_allocs(), allocs + 1);	/* kept for r */
-	btrfsx_file_unlock(&r);
+	CHECK_EQ(shim_read_allocs(), allocs + 1);	/* kept for l */
+	btrfsx_remap_unlock(&l);
 	CHECK(btrfsx_range_domain_destroy(dom));
 	kfree(dom);
 }
@@ -382,24 +393,9 @@ static void test_remap_invalid(void)
 	done(&d);
 }
 
-/* The data-relocation inode's page ranges. */
-static void test_file_lock(void)
-{
-	struct btrfsx_inode d;
-	struct btrfsx_range_req a, c;
-
-	btrfsx_inode_init(&d);
-	btrfsx_file_lock(NULL, &d, 1, 0, 4095, RELOC, &a);
-	CHECK(!try(&d, 0, 0, S, &c));
-	CHECK(try(&d, 4096, 4096, X, &c));
-	btrfsx_range_unlock(&c);
-	btrfsx_file_unlock(&a);
-	done(&d);
-}
-
 const struct test file_lock_tests[] = {
 	{ "file domain: allocated on first lock, keyed by ino", test_lazy_domain },
-	{ "file domain: -ENOMEM for remap, file_lock cannot fail", test_remap_nomem },
+	{ "file domain: -ENOMEM for remap, nothing installed", test_remap_nomem },
 	{ "file domain: concurrent first lock installs one", test_concurrent_first_lock },
 	{ "file domain: same ino, two inodes, cross clones", test_same_ino_two_inodes },
 	{ "file domain: destroy idle frees, queued warns", test_destroy },
@@ -408,7 +404,6 @@ const struct test file_lock_tests[] = {
 	{ "remap: one inode, disjoint ranges", test_remap_same_inode },
 	{ "remap: one inode, overlapping ranges merge", test_remap_same_inode_overlap },
 	{ "remap: invalid lengths", test_remap_invalid },
-	{ "file lock: exclusive page range", test_file_lock },
 };
 
 const unsigned int nr_file_lock_tests = ARRAY_SIZE(file_lock_tests);

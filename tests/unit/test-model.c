@@ -3,9 +3,8 @@
  * Randomized concurrent model test.
  *
  * Worker threads lock random overlapping ranges of several FILE domains and
- * one DISK domain (shared or exclusive, blocking, trylock, cancelable or
- * multi-range), and get fatal signals from a killer thread; a cancelable
- * wait gives up at a third of its polls.  Checked:
+ * one DISK domain (shared or exclusive, blocking, trylock or multi-range),
+ * and get fatal signals from a killer thread.  Checked:
  *  - mutual exclusion, against a shadow array of per-unit owner counters;
  *  - FIFO and no lost or early wake-ups: a checker thread stops each domain
  *    now and then and recomputes, for every queued request, the earlier
@@ -39,7 +38,6 @@ struct model_cfg {
 	u64 disk_units;
 	unsigned int max_len;
 	unsigned int pct_try;
-	unsigned int pct_cancel;
 	unsigned int pct_multi;
 	unsigned int pct_excl;
 	unsigned int threads;
@@ -74,8 +72,7 @@ struct worker {
 	u64 rng;
 	struct task_struct *task;	/* atomic */
 	u64 op_start;			/* atomic; 0 outside lock calls */
-	unsigned long ops, acquired, try_failed, eintr, cancelled, multis;
-	u64 cancel_rng;			/* the cancel function's choices */
+	unsigned long ops, acquired, try_failed, eintr, multis;
 	unsigned long multi_eintr_members;
 	struct btrfsx_range_req pool[POOL];
 	bool busy[POOL];
@@ -219,20 +216,7 @@ static void op_end(struct worker *w)
 	__atomic_store_n(&w->op_start, 0, __ATOMIC_RELEASE);
 }
 
-enum single_kind { SINGLE_LOCK, SINGLE_TRY, SINGLE_CANCELABLE };
-
-/* A third of the polls give up; the first poll is before the sleep. */
-static bool model_cancel(void *arg)
-{
-	struct worker *w = arg;
-
-	w->cancel_rng ^= w->cancel_rng << 13;
-	w->cancel_rng ^= w->cancel_rng >> 7;
-	w->cancel_rng ^= w->cancel_rng << 17;
-	return w->cancel_rng % 3 == 0;
-}
-
-static void do_single(struct worker *w, enum single_kind kind)
+static void do_single(struct worker *w, bool trylock)
 {
 	struct model *m = w->m;
 	struct btrfsx_range_req *req = pool_get(w);
@@ -245,13 +229,9 @@ static void do_single(struct worker *w, enum single_kind kind)
 
 	pick_range(w, di, &start, &end);
 	op_begin(w);
-	if (kind == SINGLE_TRY)
+	if (trylock)
 		ret = btrfsx_range_trylock(&m->doms[di], start, end, mode,
 					   caller, req) ? 0 : -EAGAIN;
-	else if (kind == SINGLE_CANCELABLE)
-		ret = btrfsx_range_lock_cancelable(&m->doms[di], start, end,
-						   mode, caller, req,
-						   model_cancel, w);
 	else
 		ret = btrfsx_range_lock(&m->doms[di], start, end, mode,
 					caller, req);
@@ -260,8 +240,6 @@ static void do_single(struct worker *w, enum single_kind kind)
 		w->try_failed++;
 	} else if (ret == -EINTR) {
 		w->eintr++;
-	} else if (ret == -ECANCELED) {
-		w->cancelled++;
 	} else if (ret) {
 		model_error(m, "lock returned %d", ret);
 	}
@@ -348,12 +326,9 @@ static void *worker_main(void *arg)
 		if (p < m->cfg->pct_multi)
 			do_multi(w);
 		else if (p < m->cfg->pct_multi + m->cfg->pct_try)
-			do_single(w, SINGLE_TRY);
-		else if (p < m->cfg->pct_multi + m->cfg->pct_try +
-			 m->cfg->pct_cancel)
-			do_single(w, SINGLE_CANCELABLE);
+			do_single(w, true);
 		else
-			do_single(w, SINGLE_LOCK);
+			do_single(w, false);
 		w->ops++;
 		shim_clear_kill(current);
 		if (shim_lockdep_depth())
@@ -420,7 +395,6 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 	u64 watchdog = env_u64("WATCHDOG_MS", 20000) * 1000000ULL;
 	struct btrfsx_range_cpu_stats sum;
 	unsigned long acquired = 0, try_failed = 0, eintr = 0, ops = 0;
-	unsigned long cancelled = 0;
 	unsigned long multis = 0, slack = 0;
 	unsigned long long st_acq = 0, st_fail = 0, st_cont = 0;
 	pthread_t killer, checker;
@@ -450,7 +424,6 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 		workers[i].m = m;
 		workers[i].id = i;
 		workers[i].rng = seed * 0x100000001b3ULL + salt * 7919 + i;
-		workers[i].cancel_rng = workers[i].rng | 1;
 	}
 	for (i = 0; i < threads; i++)
 		pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
@@ -511,7 +484,6 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 		acquired += workers[i].acquired;
 		try_failed += workers[i].try_failed;
 		eintr += workers[i].eintr;
-		cancelled += workers[i].cancelled;
 		ops += workers[i].ops;
 		multis += workers[i].multis;
 		slack += workers[i].multi_eintr_members;
@@ -528,8 +500,8 @@ static void run_model(const struct model_cfg *cfg, unsigned int salt)
 	CHECK(st_acq >= acquired && st_acq <= acquired + slack);
 	CHECK_EQ(st_fail, try_failed);
 	CHECK(st_cont <= st_acq);
-	printf("# %lu ops: %lu acquired (%llu contended), %lu trylock failed, %lu -EINTR, %lu -ECANCELED, %lu multi, %lu checks\n",
-	       ops, acquired, st_cont, try_failed, eintr, cancelled, multis,
+	printf("# %lu ops: %lu acquired (%llu contended), %lu trylock failed, %lu -EINTR, %lu multi, %lu checks\n",
+	       ops, acquired, st_cont, try_failed, eintr, multis,
 	       m->checks);
 	if (m->errors)
 		printf("# reproduce the choices with SEED=%llu\n",
@@ -548,7 +520,7 @@ static const struct model_cfg mixed = {
 	.name = "model: FILE+DISK, multi, kills",
 	.nr_files = 3, .file_units = 64,
 	.disk_shift = 3, .disk_shards = 4, .disk_units = 128,
-	.max_len = 24, .pct_try = 20, .pct_multi = 20, .pct_cancel = 15,
+	.max_len = 24, .pct_try = 20, .pct_multi = 20,
 	.pct_excl = 45, .threads = 6, .duration_ms = 4000,
 };
 
@@ -556,7 +528,7 @@ static const struct model_cfg hot = {
 	.name = "model: hot spot, tiny ranges, DISK spans every shard",
 	.nr_files = 1, .file_units = 12,
 	.disk_shift = 0, .disk_shards = 8, .disk_units = 20,
-	.max_len = 12, .pct_try = 25, .pct_multi = 15, .pct_cancel = 15,
+	.max_len = 12, .pct_try = 25, .pct_multi = 15,
 	.pct_excl = 50, .threads = 8, .duration_ms = 3000,
 };
 

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/completion.h>
@@ -138,26 +137,12 @@ void complete(struct completion *x)
 	pthread_mutex_unlock(&x->lock);
 }
 
-/*
- * Returns 0 when completed, -ERESTARTSYS on a fatal signal (killable), or
- * -ETIMEDOUT after @timeout_ms (if >= 0).
- */
-static int shim_wait(struct completion *x, bool killable, long timeout_ms)
+static int shim_wait(struct completion *x, bool killable)
 {
 	struct task_struct *task = current;
-	struct timespec deadline;
 	int ret = 0;
 
 	shim_might_sleep("wait_for_completion");
-	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
 	pthread_mutex_lock(&task->lock);
 	task->waiting = x;
 	pthread_mutex_unlock(&task->lock);
@@ -168,14 +153,7 @@ static int shim_wait(struct completion *x, bool killable, long timeout_ms)
 			ret = -ERESTARTSYS;
 			break;
 		}
-		if (timeout_ms < 0) {
-			pthread_cond_wait(&x->cond, &x->lock);
-		} else if (pthread_cond_timedwait(&x->cond, &x->lock,
-						  &deadline) == ETIMEDOUT &&
-			   !x->done) {
-			ret = -ETIMEDOUT;
-			break;
-		}
+		pthread_cond_wait(&x->cond, &x->lock);
 	}
 	if (!ret && x->done != ~0u)
 		x->done--;
@@ -189,23 +167,12 @@ static int shim_wait(struct completion *x, bool killable, long timeout_ms)
 
 void wait_for_completion(struct completion *x)
 {
-	shim_wait(x, false, -1);
+	shim_wait(x, false);
 }
 
 int wait_for_completion_killable(struct completion *x)
 {
-	return shim_wait(x, true, -1);
-}
-
-/* Jiffies are milliseconds in the shim (HZ 1000). */
-long wait_for_completion_killable_timeout(struct completion *x,
-					  unsigned long timeout)
-{
-	int ret = shim_wait(x, true, (long)timeout);
-
-	if (ret == -ETIMEDOUT)
-		return 0;
-	return ret ? ret : 1;
+	return shim_wait(x, true);
 }
 
 /* Lockdep stand-in */

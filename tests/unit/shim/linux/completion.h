@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Userspace shim: completions on a pthread mutex + condition variable.
- * The killable waits also wake on shim_kill() of the waiter. */
+ * wait_for_completion_killable() also wakes on shim_kill() of the waiter. */
 #ifndef SHIM_LINUX_COMPLETION_H
 #define SHIM_LINUX_COMPLETION_H
 
@@ -22,7 +22,5 @@ static inline void init_completion(struct completion *x)
 void complete(struct completion *x);
 void wait_for_completion(struct completion *x);
 int wait_for_completion_killable(struct completion *x);
-long wait_for_completion_killable_timeout(struct completion *x,
-					  unsigned long timeout);
 
 #endif
