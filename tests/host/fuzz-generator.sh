@@ -80,3 +80,42 @@ for l in bad:
 sys.exit(1 if bad else 0)
 PY
 echo "# own-code WARN classifier ok"
+
+# The kernel log signatures the VM tests compare (fuzz.py klog-sigs and
+# klog-check): an upstream WARN is named alike under both modules although
+# the patches shift its line; a WARN in a btrfsx hunk of the same function
+# is not; a list allows only what it names.
+mkdir -p "$TMP/pristine/fs/btrfs" "$TMP/patched"
+printf '%s\n' 'int f(void)' '{' '	if (WARN_ON(ret))' '		return 1;' '}' >"$TMP/pristine/fs/btrfs/ctree.c"
+printf '%s\n' 'int f(void)' '{' '	/* btrfsx */' '	if (WARN_ON(ret))' '		return 1;' '	WARN_ON(ret);' '}' >"$TMP/patched/ctree.c"
+python3 - "$TOP/tests/vm/fuzz" "$TMP" <<'PY' || _fail "fuzz.py klog signatures"
+import sys
+sys.path.insert(0, sys.argv[1])
+import fuzz
+tmp = sys.argv[2]
+fuzz._PRISTINE = [f"{tmp}/pristine"]
+def report(path, line, mod):
+    return ["[  1.0] ------------[ cut here ]------------",
+            f"[  1.1] WARNING: CPU: 0 PID: 9 at {path}:{line} f+0x1c/0x90 [{mod}]",
+            f"[  1.2] RIP: 0010:f+0x1c/0x90 [{mod}]", "[  1.3] Call Trace:",
+            "[  1.4] ---[ end trace 0000000000000000 ]---",
+            "[  1.5] BTRFS info (device loop0: state EA): forced readonly"]
+stock = [s for s, _ in fuzz.klog_events(report("fs/btrfs/ctree.c", 3, "btrfs"))]
+same = [s for s, _ in fuzz.klog_events(report(f"{tmp}/patched/ctree.c", 4, "btrfsx"))]
+hunk = [s for s, _ in fuzz.klog_events(report(f"{tmp}/patched/ctree.c", 6, "btrfsx"))]
+bad = []
+if stock != ["WARNING in f at 'if (WARN_ON(ret))'", "BTRFS info (device): forced readonly"]:
+    bad.append(f"stock: {stock}")
+if same != stock:
+    bad.append(f"the same WARN under btrfsx: {same}")
+if hunk == stock:
+    bad.append(f"a WARN in a btrfsx hunk passes for upstream's: {hunk}")
+if fuzz.klog_unexpected(report("fs/btrfs/ctree.c", 3, "btrfs"), stock) or \
+   not fuzz.klog_unexpected(report(f"{tmp}/patched/ctree.c", 6, "btrfsx"), stock) or \
+   not fuzz.klog_unexpected(report("fs/btrfs/ctree.c", 3, "btrfs"), stock[1:]):
+    bad.append("klog-check allows what the list does not name, or refuses what it does")
+for b in bad:
+    print("# " + b)
+sys.exit(1 if bad else 0)
+PY
+echo "# kernel log signatures ok"

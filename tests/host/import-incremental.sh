@@ -3,8 +3,10 @@
 # same kernel rewrites no file (so kbuild recompiles nothing), the rename
 # leaves no stock name that collides, and the on-disk names are kept.
 . "$(dirname "$0")/common.sh"
+tested=0
 for s in 6.1 6.12; do
 	k=$("$TOP/scripts/kernels" "$s" 2>/dev/null) || { echo "# no $s headers"; continue; }
+	tested=$((tested + 1))
 	out=$TMP/$s
 	BTRFSX_QUIET=1 "$TOP/scripts/import" "$k" "$out" || _fail "import $k"
 	find "$out" -type f -printf '%P %T@\n' | sort >"$TMP/before"
@@ -30,4 +32,5 @@ for s in 6.1 6.12; do
 	grep -rq 'XATTR_BTRFS_PREFIX' "$out" || _fail "$k: xattr prefix gone"
 	echo "# $k: ok"
 done
+[ "$tested" -gt 0 ] || _skip "no 6.1 or 6.12 kernel headers installed"
 exit 0

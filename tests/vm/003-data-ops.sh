@@ -10,7 +10,9 @@ M=$SCRATCH/x
 _mkfs "$D"
 _mount btrfsx "$D" $M compress=zstd
 _populate $M/data
-# Compressible data, to exercise zstd.
+# Compressible data, to exercise zstd (its extents are checked at the end).
+grep -qE " $M btrfsx? .*compress=zstd" /proc/mounts ||
+	_fail "$M not mounted with compress=zstd: $(grep " $M " /proc/mounts)"
 yes btrfsx | head -c 8M >$M/data/compressible
 # Reflinks: cp and xfs_io.
 _run cp --reflink=always $M/data/f3000 $M/data/f3000.clone
@@ -51,7 +53,15 @@ _umount $M
 _mount btrfsx "$D" $M
 _verify $M/data /tmp/data.sums
 _verify $M/snap/data /tmp/data.sums
-grep -q zstd <(btrfs property get $M/data/compressible compression 2>/dev/null; grep " $M " /proc/mounts) || true
+ino=$(stat -c %i $M/data/compressible)
 _umount $M
+# The compressible file (read back above by _verify) is stored as zstd
+# extents: its file extent items say so.
+n=$(btrfs inspect-internal dump-tree -t 5 "$D" | awk -v k="key ($ino EXTENT_DATA " '
+	/^\titem / { on = index($0, k) > 0 }
+	on && /extent compression 3 \(zstd\)/ { n++ }
+	END { print n + 0 }')
+[ "$n" -gt 0 ] || _fail "no zstd extent in the compressible file (inode $ino): $(btrfs inspect-internal dump-tree -t 5 "$D" | grep -A4 "key ($ino EXTENT_DATA" | head -6)"
+_note "zstd: $n compressed extents in the 8 MiB file"
 _btrfs_check "$D"
 exit 0

@@ -32,7 +32,14 @@ sync
 printf -v t0 '%(%s)T' -1
 end=$((t0 + secs))
 
-running() { local now; printf -v now '%(%s)T' -1; [ "$now" -lt "$end" ]; }
+# running: the loop goes on (its first round always runs, so that every
+# kind of operation is tried however slow the machine is).
+running() {
+	local now
+	[ -n "${started:-}" ] || { started=1; return 0; }
+	printf -v now '%(%s)T' -1
+	[ "$now" -lt "$end" ]
+}
 # count NAME [ok|err]: one line per op, counted at the end.
 count() { echo "${2:-ok}" >>"$W/cnt/$1"; }
 # expect SLOTFILE PATH-IN-FS SHA: the manifest entry of one slot.
@@ -115,7 +122,14 @@ overwriter() { # CoW of shared extents: clone, then overwrite its head
 	done
 }
 
-snapshotter() {
+snapdel() { # N: delete snapshot sN
+	if btrfs subvolume delete "$M/snaps/s$1" >/dev/null 2>&1; then
+		count snapdel
+	else
+		count snapdel err
+	fi
+}
+snapshotter() { # keeps the last three
 	local n=0
 	while running; do
 		if btrfs subvolume snapshot -r "$M" "$M/snaps/s$n" >/dev/null 2>&1; then
@@ -123,12 +137,11 @@ snapshotter() {
 		else
 			count snapshot err
 		fi
-		if [ $n -ge 3 ]; then
-			btrfs subvolume delete "$M/snaps/s$((n - 3))" >/dev/null 2>&1 || count snapdel err
-		fi
+		[ $n -lt 3 ] || snapdel $((n - 3))
 		n=$((n + 1))
 		sleep 4
 	done
+	[ $n -gt 3 ] || snapdel 0 # one delete, however short the run
 }
 
 balancer() {
@@ -183,10 +196,13 @@ exec 2>&3 3>&-
 aborts=$(_klog_since stress | grep -cE 'Transaction aborted|transaction aborted|forced readonly')
 [ "$aborts" = 0 ] || _fail "$fs: transaction aborted during the stress after $(grep -hc '^ok' "$W"/cnt/* | paste -sd+ | bc) ops: $(_klog_since stress | grep -E -m4 'Transaction aborted|WARNING:|error \(device|RIP:' | tr -s ' ' | cut -c1-200)"
 
+# Every kind of operation the loops run (a full scrub, not one interrupted).
+KINDS="write clone dedupe overwrite snapshot snapdel balance scrub"
+done_ops() { local n; n=$(grep -c '^ok' "$W/cnt/$1" 2>/dev/null); echo "${n:-0}"; } # KIND
 summary() {
 	local k
-	for k in write clone dedupe overwrite snapshot balance scrub scrub-interrupted; do
-		printf '%s %s, ' "$k" "$(grep -c '^ok' "$W/cnt/$k" 2>/dev/null || echo 0)"
+	for k in $KINDS scrub-interrupted; do
+		printf '%s %s, ' "$k" "$(done_ops "$k")"
 	done
 }
 errs=$(cat "$W"/cnt/* 2>/dev/null | grep -c '^err')
@@ -211,5 +227,8 @@ nfiles=$(wc -l <"$W/all.sums")
 _umount "$M"
 _note "$fs, $secs s: $(summary)files checked $nfiles, op errors $errs, aborts $aborts, mismatches 0"
 [ "$errs" = 0 ] || _fail "$errs operations failed: $(head -c 600 "$W/errors" 2>/dev/null) $(head -5 "$W/loops.err")"
+for k in $KINDS; do
+	[ "$(done_ops "$k")" -gt 0 ] || _fail "no $k completed in $secs s: $(summary)"
+done
 rm -rf "$W"
 exit 0

@@ -24,8 +24,10 @@ has() { # has PATTERN: $OUT contains it (grep -E)
 }
 
 _loaded btrfs || _skip "the stock btrfs module is not loaded"
-[ "$(cat /sys/module/btrfsx/parameters/progs_compat 2>/dev/null)" = Y ] ||
-	_skip "btrfsx is not loaded with progs_compat=1"
+# progs_compat is btrfsx's, on by default: missing or off is a failure.
+pc=/sys/module/btrfsx/parameters/progs_compat
+[ -e $pc ] || _fail "btrfsx has no progs_compat parameter"
+[ "$(cat $pc)" = Y ] || _fail "btrfsx's progs_compat is $(cat $pc), not its default Y"
 
 _mkfs -L progs "$A"
 U=$(blkid -s UUID -o value "$A")

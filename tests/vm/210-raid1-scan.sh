@@ -15,7 +15,7 @@ RULE=$top/scripts/udev/64-btrfsx.rules
 [ -x "$SCAN" ] || _fail "$SCAN missing"
 # The checks below ask btrfs-progs about the btrfsx mount.
 [ "$(cat /sys/module/btrfsx/parameters/progs_compat 2>/dev/null)" = Y ] ||
-	_skip "btrfsx is not loaded with progs_compat=1"
+	_fail "btrfsx's progs_compat (default Y) is missing or off"
 
 scan() { # scan ARGS: btrfsx-scan, output in $OUT, exit status in $RC
 	OUT=$("$SCAN" "$@" 2>&1)

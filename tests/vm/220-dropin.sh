@@ -14,7 +14,7 @@ M=$SCRATCH/d
 ko=$(_btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
 [ -f "$ko" ] || _skip "$ko not readable in the guest"
 _loaded btrfs || _skip "the stock btrfs module is not loaded"
-[ -e /sys/module/btrfsx/parameters/dropin ] || _skip "this btrfsx.ko has no dropin parameter"
+[ -e /sys/module/btrfsx/parameters/dropin ] || _fail "btrfsx has no dropin parameter"
 
 restore() {
 	umount $M 2>/dev/null

@@ -16,7 +16,7 @@ ko=$(_btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
 [ -f "$ko" ] || _skip "$ko not readable in the guest"
 _loaded btrfs || _skip "the stock btrfs module is not loaded"
 [ "$(cat /sys/module/btrfsx/parameters/progs_compat 2>/dev/null)" = Y ] ||
-	_skip "btrfsx not loaded with progs_compat=1 (or without that parameter)"
+	_fail "btrfsx's progs_compat (default Y) is missing or off"
 
 restore() {
 	umount $M 2>/dev/null

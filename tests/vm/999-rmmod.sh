@@ -25,7 +25,6 @@ _mount btrfs "$D" $SCRATCH/m
 _umount $SCRATCH/m
 _btrfs_check "$D"
 # Load it again for whatever runs next.
-. ./lib-reliability.sh
 ko=$(_btrfsx_ko) && insmod "$ko"
 grep -q '^btrfsx ' /proc/modules || _fail "cannot load btrfsx again"
 exit 0

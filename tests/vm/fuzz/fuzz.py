@@ -10,9 +10,10 @@
       read from /dev/kmsg.  Exit 1 when btrfsx WARNs/BUGs/aborts where stock
       btrfs does not, when the two refuse or accept the mount differently,
       when a trial hangs, or when the kernel log shows a problem outside any
-      trial.  Images where stock btrfs misbehaves too are counted as upstream
-      (known) problems, reported with their seed, and do not fail the run,
-      unless btrfsx's WARN points into its own code (OWN_CODE).
+      trial.  A WARN/abort is allowed only where the list --klog
+      (100-corrupt-images.klog) expects it for that seed, and under btrfsx
+      only with the same signatures as under stock btrfs on the same image
+      (klog-sigs); never one that points into btrfsx's own code (OWN_CODE).
 
   fuzz.py corrupt BASE OUT SEED
       Only write OUT: a copy of BASE corrupted as seed SEED would (prints what
@@ -26,6 +27,18 @@
   fuzz.py own-code < LOG
       Print the kernel log lines that point into btrfsx's own code (src/),
       the test run uses to tell btrfsx's WARNs from upstream's.
+
+  fuzz.py klog-sigs < LOG
+      Print the signature of each WARN/BUG report or other bad line of LOG
+      ("WARNING in FUNCTION[: message]", normalized lines): the same under
+      btrfsx and stock btrfs, so that their logs of one image compare.
+
+  fuzz.py klog-check LIST [--seed N] < LOG
+      Print the reports and bad lines of LOG that LIST (a test's list of the
+      upstream WARNs expected on both modules, tests/vm/NNN-*.klog; with
+      --seed, those of that image) does not allow, or that point into
+      btrfsx's own code.  tests/vm/suite checks a test's log with it when
+      the test has such a list.
 
 Everything one seed does depends on the seed and the base image only; the base
 images are built from fixed data, a fixed fs UUID and fixed operations.
@@ -71,6 +84,138 @@ BAD = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Call Trace|"
 # btrfsx's even on an image where stock btrfs WARNs or aborts as well.
 OWN_CODE = re.compile(r"/src/(range-lock|extent-rule|file-lock|module|compat)\.c:|"
                       r"\bbtrfsx_(range|extent|assert|rule|file|remap|inode)_\w*\+0x")
+
+# ---------------------------------------------------------------- kernel log
+# The kernel log as events: a WARN/BUG report ("cut here" to "end trace",
+# its RIP: and Call Trace lines included) is one event, any other bad line
+# is one.  An event's signature names it the same way under btrfsx and stock
+# btrfs, on any device: "WARNING in FUNCTION[: message]" (no file or line:
+# the patches shift lines), or the line with device, numbers and the
+# BTRFSX/BTRFS prefix normalized.
+STAMP = re.compile(r"^\[\s*[0-9.]+\]\s*")
+CUT = "------------[ cut here ]------------"
+WARN_AT = re.compile(r"^WARNING: CPU: \d+ PID: \d+ at (\S+):(\d+) (\S+?)\+0x")
+# The pristine sources scripts/import extracted (build/src/<series>-<id>/),
+# for the statement at the file:line of a stock WARN.
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+
+
+_PRISTINE = None
+
+
+def _pristine_trees():
+    global _PRISTINE
+    if _PRISTINE is None:
+        rel = os.uname().release
+        series = ".".join(rel.split(".")[:2])
+        src = os.path.join(REPO, "build", "src")
+        _PRISTINE = [t for t in
+                     [os.path.join("/lib/modules", rel, "source")] +
+                     sorted(os.path.join(src, d) for d in
+                            (os.listdir(src) if os.path.isdir(src) else [])
+                            if d.startswith(series + "-"))
+                     if os.path.isfile(os.path.join(t, "fs/btrfs/ctree.c"))]
+    return _PRISTINE
+
+
+def _source_line(path, line):
+    """The statement a WARN's FILE:LINE names, normalized; "" if unknown.
+    btrfsx's WARNs name the patched file by its absolute path, stock btrfs'
+    fs/btrfs/FILE, read from the pristine sources of the running series.
+    With it, a WARN in a btrfsx hunk of a patched function does not pass
+    for the upstream WARN of that function."""
+    pristine = _pristine_trees()
+    if not pristine:  # stock's statement unknown: compare without any
+        return ""
+    if os.path.isabs(path):
+        cands = [path]
+    else:
+        cands = [os.path.join(t, path) for t in pristine]
+    for c in cands:
+        try:
+            with open(c, errors="replace") as f:
+                for i, text in enumerate(f, 1):
+                    if i == int(line):
+                        return _norm(" ".join(text.split()))
+        except OSError:
+            continue
+    return ""
+RIP = re.compile(r"^RIP: [0-9a-f]{4}:(\S+?)\+0x")
+
+
+def _norm(line):
+    line = re.sub(r"\bBTRFSX\b", "BTRFS", line)
+    line = re.sub(r"\(device [^)]*\)", "(device)", line)
+    line = re.sub(r"\b(btrfsx?)\b", "btrfs", line)
+    line = re.sub(r"0x[0-9a-f]+|\b[0-9a-f]{8,}\b", "X", line)
+    line = re.sub(r"(\w+):\d+:", r"\1:N:", line)  # function:line
+    return line.strip()
+
+
+def klog_events(lines):
+    """[(signature, [bad lines])] of a kernel log, in order."""
+    events = []
+    block = None  # [message lines, signature, bad lines] of an open report
+    for raw in lines:
+        l = STAMP.sub("", raw.rstrip("\n"))
+        if l == CUT:
+            block = [[], None, []]
+            continue
+        if block is not None:
+            m = WARN_AT.search(l)
+            if block[1] is None and m:
+                msg = "; ".join(_norm(x) for x in block[0])
+                stmt = _source_line(m.group(1), m.group(2))
+                block[1] = (f"WARNING in {m.group(3)}" + (f" at '{stmt}'" if stmt else "") +
+                            (f": {msg}" if msg else ""))
+                block[2].append(l)
+            elif block[1] is None and BAD.search(l) and not RIP.search(l):
+                block[0].append(l)  # the WARN's message, or a BUG line
+                block[2].append(l)
+            elif l.startswith("---[ end trace"):
+                sig = block[1] or "; ".join(_norm(x) for x in block[0]) or "report"
+                events.append((sig, block[2]))
+                block = None
+            elif BAD.search(l):
+                block[2].append(l)
+                m = RIP.search(l)
+                if block[1] is None and m and block[0]:
+                    block[0] = [re.sub(r" at \S+", "", block[0][0]) + f" in {m.group(1)}"]
+            elif block[1] is None and len(block[0]) < 2 and not l.startswith(
+                    ("Modules linked in", "CPU:", "Hardware name")):
+                block[0].append(l)
+            continue
+        if BAD.search(l):
+            events.append((_norm(l), [l]))
+    if block is not None:  # a report cut short
+        events.append((block[1] or "unterminated report", block[2]))
+    return events
+
+
+def klog_expected(path, seed=None):
+    """The signatures a test's list (tests/vm/NNN-*.klog) allows: lines
+    "SEED SIGNATURE" (SEED a number, or * for any); all of them without a
+    seed, else those of the seed and of *."""
+    allowed = []
+    with open(path) as f:
+        for l in f:
+            l = l.strip()
+            if not l or l.startswith("#"):
+                continue
+            k, _, sig = l.partition(" ")
+            if seed is None or k == "*" or k == str(seed):
+                allowed.append(sig.strip())
+    return allowed
+
+
+def klog_unexpected(lines, allowed):
+    """The bad lines of events whose signature is not allowed."""
+    out = []
+    for sig, bad in klog_events(lines):
+        if sig not in allowed or any(OWN_CODE.search(b) for b in bad):
+            out.append(f"[{sig}] " + " | ".join(bad[:3]))
+    return out
+
 
 # ---------------------------------------------------------------- crc32c
 def _crc_table():
@@ -1087,23 +1232,37 @@ def main_run(a):
             counts["walk-diverged"] += 1
             verdict.append(f"walk: btrfsx {x.get('files')} files {x.get('errors')}, "
                            f"btrfs {s.get('files')} files {s.get('errors')}")
+        # Upstream WARNs are allowed only where the test's list expects them
+        # for this image (a.klog), and under btrfsx exactly as under stock.
         own = [l for l in x["bad"] if OWN_CODE.search(l)]
+        xs = sorted(sig for sig, _ in klog_events(x["log"]))
+        ss = sorted(sig for sig, _ in klog_events(s.get("log", [])))
+        allowed = klog_expected(a.klog, seed)
+        unlisted = sorted({g for g in xs + ss if g not in allowed})
         if own:
             counts["btrfsx-only-bad"] += 1
             problems.append(f"{tag}: in btrfsx's own code: {own[:4]}")
             verdict.append("WARN in btrfsx's own code")
-        elif x["bad"] and s["bad"]:
-            counts["both-bad"] += 1
-            upstream.append(f"{tag}: btrfsx and stock btrfs both: {first_bad(s['bad'])}")
-            verdict.append("both WARN/abort (upstream)")
-        elif x["bad"]:
+        elif x["bad"] and not s["bad"]:
             counts["btrfsx-only-bad"] += 1
             problems.append(f"{tag}: btrfsx only: {x['bad'][:4]}")
             verdict.append("btrfsx-only WARN/abort")
+        elif x["bad"] and xs != ss:
+            counts["btrfsx-only-bad"] += 1
+            problems.append(f"{tag}: btrfsx's WARNs {xs} differ from stock's {ss}")
+            verdict.append("WARN/abort differ from stock's")
+        elif unlisted:
+            problems.append(f"{tag}: upstream WARN/abort not expected for seed {seed} "
+                            f"in {os.path.basename(a.klog)}: {unlisted}")
+            verdict.append("WARN/abort not in the list")
+        elif x["bad"]:
+            counts["both-bad"] += 1
+            upstream.append(f"{tag}: btrfsx and stock btrfs both (listed): {'; '.join(xs)}")
+            verdict.append("both WARN/abort (upstream, listed)")
         elif s["bad"]:
             counts["stock-only-bad"] += 1
-            upstream.append(f"{tag}: stock btrfs only: {first_bad(s['bad'])}")
-            verdict.append("stock-only WARN/abort")
+            upstream.append(f"{tag}: stock btrfs only (listed): {'; '.join(ss)}")
+            verdict.append("stock-only WARN/abort (listed)")
         if verdict and (x["bad"] or (x.get("mount") != s.get("mount") and
                                      not s.get("skipped") and not stricter)):
             save(a.out, base_path, seed, desc)
@@ -1136,7 +1295,7 @@ def main_run(a):
                    "first": a.first, "secs": secs}, f, indent=1)
     for p in problems:
         print(f"FAIL: {p}")
-    return 1 if problems else (3 if upstream else 0)
+    return 1 if problems else 0
 
 
 def first_bad(lines):
@@ -1168,6 +1327,9 @@ def main():
     r.add_argument("--count", type=int, default=40)
     r.add_argument("--timeout", type=int, default=120)
     r.add_argument("--marker", default="btrfsx-test: start 100")
+    r.add_argument("--klog", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                  "..", "100-corrupt-images.klog"),
+                   help="the upstream WARNs expected per seed (klog-check LIST)")
     r.add_argument("--keep-going", action="store_true")
     r.add_argument("--verbose", action="store_true")
     c = sub.add_parser("corrupt")
@@ -1180,9 +1342,21 @@ def main():
     z.add_argument("out")
     z.add_argument("value", nargs="?", type=lambda v: int(v, 0), default=0)
     sub.add_parser("own-code")
+    sub.add_parser("klog-sigs")
+    k = sub.add_parser("klog-check")
+    k.add_argument("list")
+    k.add_argument("--seed", type=int)
     a = p.parse_args()
     if a.cmd == "own-code":
         sys.stdout.writelines(l for l in sys.stdin if OWN_CODE.search(l))
+        sys.exit(0)
+    if a.cmd == "klog-sigs":
+        for sig, _ in klog_events(sys.stdin):
+            print(sig)
+        sys.exit(0)
+    if a.cmd == "klog-check":
+        for u in klog_unexpected(sys.stdin, klog_expected(a.list, a.seed)):
+            print(u)
         sys.exit(0)
     if a.cmd == "run":
         sys.exit(main_run(a))
