@@ -36,6 +36,7 @@ import sys
 import time
 
 MNT = "/mnt/bench"
+SYSFS = "/sys/fs/btrfsx"
 
 # Sizes per mode. Times are for TCG on a busy 2-core host.
 SIZES = {
@@ -60,6 +61,7 @@ BTRFS_IOC_SNAP_CREATE_V2 = 0x50009417
 BTRFS_IOC_BALANCE_V2 = 0xC4009420
 BTRFS_IOC_BALANCE_CTL = 0x40049421
 MAX_DEDUPE = 16 << 20
+HIST_BUCKETS = 32  # BTRFSX_RANGE_HIST_BUCKETS
 
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
 T0 = time.monotonic()
@@ -531,29 +533,117 @@ def supervised(fn, dev, fstype, S, limit, hangfile):
     return [tuple(x) for x in msg["ok"]]
 
 
+def wait_percentile(hist, q):
+    """The power-of-two bucket holding the Q-quantile (nearest rank) of the
+    wait times in HIST ({bucket: count}, bucket b = fls64(wait ns): waits of
+    2^(b-1) <= w < 2^b ns, b = 0 a wait of 0 ns; the last bucket also holds
+    everything longer). Returns the bucket or None when HIST is empty."""
+    n = sum(hist.values())
+    if not n:
+        return None
+    rank = max(1, -(-round(q * 1000) * n // 1000))  # ceil(q * n), no float error
+    seen = 0
+    for b in sorted(hist):
+        seen += hist[b]
+        if seen >= rank:
+            return b
+    return max(hist)
+
+
+def bucket_bound(b, last=HIST_BUCKETS - 1):
+    """What is known of a wait in bucket B: "<= 2^B ns" (rounded), or for
+    the last, open bucket ">= 2^(B-1) ns"."""
+    if b is None:
+        return "-"
+
+    def human(ns):
+        for div, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "us")):
+            if ns >= div:
+                return f"{ns / div:.3g} {unit}"
+        return f"{ns:.0f} ns"
+    if b == 0:
+        return "0"
+    if b >= last:
+        return ">= " + human(2 ** (b - 1))
+    return "<= " + human(2 ** b)
+
+
+def reloc_counts():
+    """/sys/fs/btrfsx/<fsid>/range_locks/relocation of the mounted btrfsx
+    filesystem ("passes N fenced N busy_skipped N") as a dict, or None
+    (a module older than the file)."""
+    base = SYSFS
+    for fsid in os.listdir(base) if os.path.isdir(base) else []:
+        f = os.path.join(base, fsid, "range_locks", "relocation")
+        if os.path.exists(f):
+            with open(f) as fh:
+                w = fh.read().split()
+            return {w[i]: int(w[i + 1]) for i in range(0, len(w) - 1, 2)}
+    return None
+
+
 def lock_stats(fstype):
     """The btrfsx range-lock statistics of the mounted filesystem: text and
-    sums of acquired/contended/trylock_failed."""
+    a dict: sums of acquired/contended/trylock_failed; "by", the same and
+    the wait histogram per "class caller"; "relocation", the relocation
+    counts (None without the sysfs file); and what the bench reports of
+    them: the relocation DISK trylock failures and the clone and dedupe
+    DISK wait percentiles (buckets, over the contended acquisitions)."""
     if fstype != "btrfsx":
         return None, None
-    base = "/sys/fs/btrfsx"
+    base = SYSFS
     for fsid in os.listdir(base):
         f = os.path.join(base, fsid, "range_locks", "stats")
         if os.path.exists(f):
             with open(f) as fh:
                 text = fh.read()
             s = [0, 0, 0]
+            by = {}
             for line in text.splitlines():
                 w = line.split()
                 if line.startswith("#") or len(w) < 5:
                     continue
                 try:
-                    for i in range(3):
-                        s[i] += int(w[2 + i])
+                    c = [int(x) for x in w[2:5]]
+                    hist = {int(b): int(n) for b, n in (x.split(":") for x in w[5:])}
                 except ValueError:
-                    pass
-            return text, {"acquired": s[0], "contended": s[1], "trylock_failed": s[2]}
+                    continue
+                for i in range(3):
+                    s[i] += c[i]
+                by[f"{w[0]} {w[1]}"] = {"acquired": c[0], "contended": c[1],
+                                         "trylock_failed": c[2], "wait_hist": hist}
+            ls = {"acquired": s[0], "contended": s[1], "trylock_failed": s[2], "by": by,
+                  "relocation": reloc_counts()}
+            rel = by.get("disk relocation")
+            ls["reloc_disk_trylock_failed"] = rel["trylock_failed"] if rel else None
+            for caller in ("clone", "dedupe"):
+                d = by.get(f"disk {caller}")
+                hist = d["wait_hist"] if d else {}
+                ls[f"{caller}_disk_wait"] = {
+                    "acquired": d["acquired"] if d else None,
+                    "contended": d["contended"] if d else None,
+                    "p50_bucket": wait_percentile(hist, 0.50),
+                    "p99_bucket": wait_percentile(hist, 0.99)}
+            return text, ls
     return None, None
+
+
+def counts_line(ls):
+    """The progress log's summary of a btrfsx run's relocation counts and
+    clone/dedupe DISK waits; "n/a" for what the module does not provide."""
+    r = ls.get("relocation")
+    rel = (f"passes {r.get('passes', 'n/a')} fenced {r.get('fenced', 'n/a')} "
+           f"busy_skipped {r.get('busy_skipped', 'n/a')}" if r else "passes n/a fenced n/a busy_skipped n/a")
+    tf = ls.get("reloc_disk_trylock_failed")
+    out = f"relocation {rel} (DISK trylock_failed {'n/a' if tf is None else tf})"
+    for caller in ("clone", "dedupe"):
+        w = ls[f"{caller}_disk_wait"]
+        if w["acquired"] is None:
+            out += f"; {caller} DISK wait n/a"
+        else:
+            out += (f"; {caller} DISK waits {w['contended']}/{w['acquired']} "
+                    f"p50 {bucket_bound(w['p50_bucket'])} p99 {bucket_bound(w['p99_bucket'])}")
+    return out
 
 
 def main():
@@ -643,6 +733,8 @@ def main():
                 shown = "  ".join(f"{m} {v:.4g} {u}" for m, v, u, _ in res) or f"FAILED: {err}"
                 log(f"{name} round {rnd}/{a.rounds} {label:<8} {shown}  "
                     f"({time.monotonic() - t:.0f} s; run {nrun}/{total})")
+                if ls and name.startswith("balance"):
+                    log(f"{name} round {rnd}/{a.rounds} {label:<8} {counts_line(ls)}")
                 if wedged:
                     log(f"{MNT} cannot be unmounted: stopping here")
                     raw.close()
