@@ -6,6 +6,7 @@
 #   make demo                            build, boot 6.1 in a VM, show it work
 #   make check                           every test; last line "N passed, N failed"
 #   make check-debug                     VM suite on a lockdep/KASAN/UBSAN 6.1 kernel
+#   make fstests [FSTESTS=...]           fstests, stock btrfs and btrfsx side by side
 #   make vm KVER=...                     a shell in a VM with btrfsx loaded
 #   make reload KVER=...                 rebuild, then rmmod + insmod here
 #   make install / uninstall / deb       DKMS (see README)
@@ -16,7 +17,7 @@
 KVER ?=
 TOP := $(CURDIR)
 
-.PHONY: all module deps demo check check-unit check-host check-vm check-long check-debug \
+.PHONY: all module deps demo check check-unit check-host check-vm check-long check-debug fstests \
 	vm reload clean install uninstall deb bench
 
 all: module
@@ -39,6 +40,12 @@ check:
 check-long:
 	@$(TOP)/scripts/deps all
 	@BTRFSX_LONG=1 $(TOP)/tests/run
+
+# fstests on stock btrfs and btrfsx side by side (tests/fstests/run,
+# docs/fstests.md): FSTESTS=<tree or tarball>, KVER=6.1|6.12|all (default all).
+fstests:
+	@$(TOP)/scripts/deps all
+	@KVERS="$(or $(KVER),all)" ONLY=fstests $(TOP)/tests/run
 
 check-debug:
 	@$(TOP)/scripts/deps all
