@@ -16,7 +16,7 @@ for sf in "$TOP"/patches/*/series; do
 	# The import caches the pristine tree under build/src/.
 	BTRFSX_QUIET=1 BTRFSX_SERIES_PREFIX=0 "$TOP/scripts/import" "$k" "$TMP/$s-0/btrfsx" \
 		>"$TMP/log" 2>&1 || _fail "$s: pristine import: $(tail -3 "$TMP/log")"
-	src=$(ls -td "$TOP"/build/src/"$s"-*/fs/btrfs | head -1)
+	src=$(cat "$TMP/$s-0/btrfsx/.import-cache")/fs/btrfs
 	rm -rf "$TMP/stage"
 	cp -r "$src" "$TMP/stage"
 	i=0
