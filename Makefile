@@ -3,7 +3,7 @@
 # btrfsx: the btrfs of the running (or named) kernel, built as btrfsx.ko.
 #
 #   make [KVER=<release>|6.1|6.12|all]   build build/<kver>/btrfsx.ko
-#   make demo                            build, boot 6.1 in a VM, show it work
+#   make demo [KVER=6.12|7.2]            build, boot 6.1 in a VM, show it work
 #   make check                           every test; last line "N passed, N failed"
 #   make check-debug                     VM suite on a lockdep/KASAN/UBSAN 6.1 kernel
 #   make fstests [FSTESTS=...]           fstests, stock btrfs and btrfsx side by side
@@ -28,10 +28,11 @@ module:
 deps:
 	@$(TOP)/scripts/deps all
 
+# The demo needs only its kernel's packages (the sid chroot for 7.2).
 demo:
-	@$(TOP)/scripts/deps all
-	@$(TOP)/scripts/build 6.1
-	@$(TOP)/scripts/demo 6.1
+	@$(TOP)/scripts/deps build vm test $(if $(filter 7.%,$(KVER)),sid)
+	@$(TOP)/scripts/build $(or $(KVER),6.1)
+	@$(TOP)/scripts/demo $(or $(KVER),6.1)
 
 check:
 	@$(TOP)/scripts/deps all

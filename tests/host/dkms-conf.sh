@@ -25,10 +25,12 @@ cver=$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version 2>/dev/null) ||
 re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$conf" | head -n1)
 [ -n "$re" ] || _fail "no BUILD_EXCLUSIVE_KERNEL"
 for k in 6.1.0-56-amd64 6.1.0-0.deb11.17-amd64 6.1.192 6.1.0-56-rt-amd64 \
-	6.12.117+deb12-amd64 6.12.57+deb13-cloud-amd64 6.12.1 6.12.0-rc1; do
+	6.12.117+deb12-amd64 6.12.57+deb13-cloud-amd64 6.12.1 6.12.0-rc1 \
+	7.2.13+deb14-amd64 7.2.0-rc3; do
 	[[ $k =~ $re ]] || _fail "BUILD_EXCLUSIVE_KERNEL rejects $k"
 done
-for k in 6.10.0-1-amd64 6.13.5 6.120.1 5.10.0-30-amd64 16.1.0 6.18.44-fc-v669 6.1; do
+for k in 6.10.0-1-amd64 6.13.5 6.120.1 5.10.0-30-amd64 16.1.0 6.18.44-fc-v669 6.1 \
+	7.1.5 7.20.1 17.2.0; do
 	[[ $k =~ $re ]] && _fail "BUILD_EXCLUSIVE_KERNEL accepts $k"
 done
 # Every supported series (patches/X.Y/series) and only those.
@@ -37,7 +39,7 @@ for s in "$TOP"/patches/*/series; do
 	s=${s##*/}
 	[[ $s.0-1-amd64 =~ $re ]] || _fail "patches/$s exists but BUILD_EXCLUSIVE_KERNEL rejects $s kernels"
 done
-for s in 6.{0..20} 5.{4,10,15}; do
+for s in 6.{0..20} 5.{4,10,15} 7.{0..9}; do
 	[ -f "$TOP/patches/$s/series" ] && continue
 	[[ $s.0-1-amd64 =~ $re ]] && _fail "BUILD_EXCLUSIVE_KERNEL accepts $s, which has no patches/$s"
 done
@@ -60,7 +62,7 @@ conf_for 5.10.0-30-amd64 BUILD_EXCLUSIVE_KERNEL >/dev/null
 # scripts/dkms-check names what to install.
 chk=$TOP/scripts/dkms-check
 _expect_error "no headers" "install linux-headers-6.1.0-999-amd64" "$chk" 6.1.0-999-amd64
-_expect_error "unsupported" "Linux 5.10 is not supported \(btrfsx supports 6.1 6.12\)" "$chk" 5.10.0-30-amd64
+_expect_error "unsupported" "Linux 5.10 is not supported \(btrfsx supports 6.1 6.12 7.2\)" "$chk" 5.10.0-30-amd64
 _expect_error "no source" "install linux-source-6.1$" env BTRFSX_SRCDIR="$TMP/nosrc" "$chk" "$k61"
 "$chk" "$k61" || _fail "dkms-check refuses $k61"
 # Debian's linux-source of another release than the headers (a kernel

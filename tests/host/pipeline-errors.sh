@@ -38,7 +38,7 @@ _expect_error "forced mismatch" "patches/common/control-device-dynamic-minor.pat
 kb=$TMP/kbuild-5.10
 mkdir -p "$kb"
 printf 'kernelversion:\n\t@echo 5.10.209\n' >"$kb/Makefile"
-_expect_error "unsupported series" "is a 5.10 kernel; supported series: 6.1 6.12" \
+_expect_error "unsupported series" "is a 5.10 kernel; supported series: 6.1 6.12 7.2" \
 	env BTRFSX_KBUILD="$kb" "$imp" 5.10.0-fake "$TMP/out"
 
 _expect_error "unknown KVER spec" "no installed kernel headers of series 4.19" \

@@ -39,7 +39,7 @@ try() {
 	umount "$M" 2>/dev/null
 	losetup -d "$d"
 	rm -f "$img.$type"
-	if _klog_since "106-$type" | grep -q 'Transaction aborted\|transaction aborted'; then
+	if _klog_since "106-$type" | grep -qE '[Tt]ransaction ([0-9]+ )?aborted'; then
 		r+=", transaction aborted"
 	fi
 	echo "$r"

@@ -193,8 +193,8 @@ done
 wait
 exec 2>&3 3>&-
 # An abort is the cause of whatever fails after it: say so first.
-aborts=$(_klog_since stress | grep -cE 'Transaction aborted|transaction aborted|forced readonly')
-[ "$aborts" = 0 ] || _fail "$fs: transaction aborted during the stress after $(grep -hc '^ok' "$W"/cnt/* | paste -sd+ | bc) ops: $(_klog_since stress | grep -E -m4 'Transaction aborted|WARNING:|error \(device|RIP:' | tr -s ' ' | cut -c1-200)"
+aborts=$(_klog_since stress | grep -cE '[Tt]ransaction ([0-9]+ )?aborted|forced readonly')
+[ "$aborts" = 0 ] || _fail "$fs: transaction aborted during the stress after $(grep -hc '^ok' "$W"/cnt/* | paste -sd+ | bc) ops: $(_klog_since stress | grep -E -m4 '[Tt]ransaction ([0-9]+ )?aborted|WARNING:|error \(device|RIP:' | tr -s ' ' | cut -c1-200)"
 
 # Every kind of operation the loops run (a full scrub, not one interrupted).
 KINDS="write clone dedupe overwrite snapshot snapdel balance scrub"

@@ -32,7 +32,7 @@ _klog_after() {
 _klog_mark() { echo "<6>btrfsx-rel: mark $1 $$" >/dev/kmsg; }
 _klog_since() { _klog_after "btrfsx-rel: mark $1 $$"; }
 # The patterns tests/vm/suite fails a test for.
-KLOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|kernel BUG|RIP:|transaction aborted|Transaction aborted|forced readonly|possible recursive locking|circular locking dependency|inconsistent lock state|blocked for more than|KASAN|UBSAN|lockdep'
+KLOG_BAD='WARNING:|BUG:|Oops|general protection fault|Call Trace|kernel BUG|RIP:|[Tt]ransaction ([0-9]+ )?aborted|forced readonly|possible recursive locking|circular locking dependency|inconsistent lock state|blocked for more than|KASAN|UBSAN|lockdep'
 _klog_bad() { _klog_since "$1" | grep -E "$KLOG_BAD" | head -${2:-5}; }
 
 # Image files made by stock btrfs, for tests that patch an item with

@@ -75,7 +75,7 @@ TREE_TYPES = {INODE_ITEM, INODE_REF, XATTR_ITEM, DIR_ITEM, DIR_INDEX,
               METADATA_ITEM, BLOCK_GROUP_ITEM, DEV_EXTENT, DEV_ITEM, CHUNK_ITEM}
 
 BAD = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Call Trace|"
-                 r"kernel BUG|RIP:|transaction aborted|Transaction aborted|"
+                 r"kernel BUG|RIP:|[Tt]ransaction (\d+ )?aborted|"
                  r"forced readonly|possible recursive locking|"
                  r"circular locking dependency|inconsistent lock state|"
                  r"blocked for more than|KASAN|UBSAN|lockdep")
@@ -95,6 +95,9 @@ OWN_CODE = re.compile(r"/src/(range-lock|extent-rule|file-lock|module|compat)\.c
 STAMP = re.compile(r"^\[\s*[0-9.]+\]\s*")
 CUT = "------------[ cut here ]------------"
 WARN_AT = re.compile(r"^WARNING: CPU: \d+ PID: \d+ at (\S+):(\d+) (\S+?)\+0x")
+# Linux 7.x: no "cut here" line; the report opens with
+# "WARNING: FILE:LINE at FUNCTION+0x.../0x... [MODULE], CPU#N: COMM/PID".
+WARN_AT_7 = re.compile(r"^WARNING: (\S+):(\d+) at (\S+?)\+0x\S+ \[(\w+)\]")
 # The pristine sources scripts/import extracted (build/src/<series>-<id>/),
 # for the statement at the file:line of a stock WARN.
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
@@ -118,9 +121,10 @@ def _pristine_trees():
     return _PRISTINE
 
 
-def _source_line(path, line):
+def _source_line(path, line, module=None):
     """The statement a WARN's FILE:LINE names, normalized; "" if unknown.
-    btrfsx's WARNs name the patched file by its absolute path, stock btrfs'
+    btrfsx's WARNs name the patched file by its absolute path (7.x: by its
+    path in the module's tree, build/KVER/btrfsx/), stock btrfs'
     fs/btrfs/FILE, read from the pristine sources of the running series.
     With it, a WARN in a btrfsx hunk of a patched function does not pass
     for the upstream WARN of that function."""
@@ -129,6 +133,10 @@ def _source_line(path, line):
         return ""
     if os.path.isabs(path):
         cands = [path]
+    elif module == "btrfsx":
+        rel = os.uname().release
+        cands = [os.path.join(REPO, "build", d, "btrfsx", path)
+                 for d in (rel, rel + "-debug")]
     else:
         cands = [os.path.join(t, path) for t in pristine]
     for c in cands:
@@ -146,6 +154,7 @@ RIP = re.compile(r"^RIP: [0-9a-f]{4}:(\S+?)\+0x")
 def _norm(line):
     line = re.sub(r"\bBTRFSX\b", "BTRFS", line)
     line = re.sub(r"\(device [^)]*\)", "(device)", line)
+    line = re.sub(r"Transaction \d+ aborted", "Transaction aborted", line)  # 7.x
     line = re.sub(r"\b(btrfsx?)\b", "btrfs", line)
     line = re.sub(r"0x[0-9a-f]+|\b[0-9a-f]{8,}\b", "X", line)
     line = re.sub(r"(\w+):\d+:", r"\1:N:", line)  # function:line
@@ -160,6 +169,11 @@ def klog_events(lines):
         l = STAMP.sub("", raw.rstrip("\n"))
         if l == CUT:
             block = [[], None, []]
+            continue
+        m = WARN_AT_7.search(l) if block is None else None
+        if m:
+            stmt = _source_line(m.group(1), m.group(2), m.group(4))
+            block = [[], f"WARNING in {m.group(3)}" + (f" at '{stmt}'" if stmt else ""), [l]]
             continue
         if block is not None:
             m = WARN_AT.search(l)
