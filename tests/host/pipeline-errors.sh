@@ -34,6 +34,17 @@ _expect_error "version mismatch" \
 _expect_error "forced mismatch" "patches/common/control-device-dynamic-minor.patch does not apply to Linux 6.1.1" \
 	env BTRFSX_KSRC="$fake" BTRFSX_FORCE=1 "$imp" "$k61" "$TMP/out"
 
+# Debian's linux-source of another release than the headers: refused before
+# any extraction, in dkms-check's words (one policy: scripts/kernel-source).
+if dpkg-query -W linux-source-6.1 >/dev/null 2>&1 && dpkg-query -W "linux-headers-$k61" >/dev/null 2>&1; then
+	mkdir -p "$TMP/bin"
+	printf '#!/bin/sh\ncase "$*" in *linux-source-*) echo 6.1.1-1 ;; *) exec /usr/bin/dpkg-query "$@" ;; esac\n' >"$TMP/bin/dpkg-query"
+	chmod +x "$TMP/bin/dpkg-query"
+	_expect_error "older source package" \
+		"linux-source-6.1 is 6.1.1 but the headers are 6\.1\.[0-9]+; install linux-source-6.1 of the same release" \
+		env PATH="$TMP/bin:$PATH" "$imp" "$k61" "$TMP/out"
+fi
+
 # Headers of a series btrfsx has no patches for.
 kb=$TMP/kbuild-5.10
 mkdir -p "$kb"
