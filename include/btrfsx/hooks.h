@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What patched btrfs calls: the one header the patches in patches/ include.
+ * What patched btrfs calls.  Kbuild includes it in every file of the tree
+ * (-include), so the patches in patches/ carry call sites and no #include.
  * Each hook is named after its call site and documented in its room's header:
  *
  *   module.h       btrfsx_init/exit                   init_btrfs_fs(), exit_btrfs_fs()
@@ -14,6 +15,8 @@
  *                                                     clean_dirty_subvols()
  *                  debug builds: the experiment switches and btrfsx_assert_data_ref()
  *                  (btrfs_add_delayed_data_ref()), called from the debug series only
+ *   range-lock-bench.h  debug builds: the microbenchmark's io_tree calls,
+ *                  defined in extent-io-tree.c by the debug series
  *
  * Logic lives in src/; a hook's caller passes only what it read from btrfs.
  */
@@ -25,5 +28,6 @@
 #include "btrfsx/fs.h"
 #include "btrfsx/module.h"
 #include "btrfsx/names.h"
+#include "btrfsx/range-lock-bench.h"
 
 #endif
