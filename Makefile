@@ -69,15 +69,15 @@ reload:
 clean:
 	rm -rf $(TOP)/build
 
-# DKMS (scripts/dkms-*, dkms.conf, debian/; docs/install.md).
+# DKMS (scripts/pkg/, dkms.conf, debian/; docs/install.md).
 install:
-	@$(TOP)/scripts/dkms-install
+	@$(TOP)/scripts/pkg/dkms-install
 
 uninstall:
-	@$(TOP)/scripts/dkms-uninstall
+	@$(TOP)/scripts/pkg/dkms-uninstall
 
 deb:
-	@$(TOP)/scripts/dkms-deb
+	@$(TOP)/scripts/pkg/dkms-deb
 
 # Benchmark btrfsx against btrfs in a VM (bench/run, docs/benchmarks.md).
 # KVER=6.1|6.12|all (default all), QUICK=1, ROUNDS=N, WORKLOADS="...".
