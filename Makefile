@@ -26,35 +26,35 @@ module:
 	@$(TOP)/scripts/build $(KVER)
 
 deps:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 
 # The demo needs only its kernel's packages (the sid chroot for 7.2).
 demo:
-	@$(TOP)/scripts/deps build vm test $(if $(filter 7.%,$(KVER)),sid)
+	@$(TOP)/scripts/dev/deps build vm test $(if $(filter 7.%,$(KVER)),sid)
 	@$(TOP)/scripts/build $(or $(KVER),6.1)
-	@$(TOP)/scripts/demo $(or $(KVER),6.1)
+	@$(TOP)/scripts/dev/demo $(or $(KVER),6.1)
 
 check:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@$(TOP)/tests/run
 
 check-long:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@BTRFSX_LONG=1 $(TOP)/tests/run
 
 # fstests on stock btrfs and btrfsx side by side (tests/fstests/run,
 # docs/fstests.md): FSTESTS=<tree or tarball>, KVER=6.1|6.12|all (default all).
 fstests:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@KVERS="$(or $(KVER),all)" ONLY=fstests $(TOP)/tests/run
 
 check-debug:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@ONLY=debug $(TOP)/tests/run
 
 vm:
 	@$(TOP)/scripts/build $(or $(KVER),6.1)
-	@$(TOP)/scripts/vm --kver $(or $(KVER),6.1) \
+	@$(TOP)/scripts/dev/vm --kver $(or $(KVER),6.1) \
 		--ko $(TOP)/build/$$($(TOP)/scripts/kernels $(or $(KVER),6.1))/btrfsx.ko \
 		--disk 2G --disk 2G --shell
 
