@@ -26,35 +26,35 @@ module:
 	@$(TOP)/scripts/build $(KVER)
 
 deps:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 
 # The demo needs only its kernel's packages (the sid chroot for 7.2).
 demo:
-	@$(TOP)/scripts/deps build vm test $(if $(filter 7.%,$(KVER)),sid)
+	@$(TOP)/scripts/dev/deps build vm test $(if $(filter 7.%,$(KVER)),sid)
 	@$(TOP)/scripts/build $(or $(KVER),6.1)
-	@$(TOP)/scripts/demo $(or $(KVER),6.1)
+	@$(TOP)/scripts/dev/demo $(or $(KVER),6.1)
 
 check:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@$(TOP)/tests/run
 
 check-long:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@BTRFSX_LONG=1 $(TOP)/tests/run
 
 # fstests on stock btrfs and btrfsx side by side (tests/fstests/run,
 # docs/fstests.md): FSTESTS=<tree or tarball>, KVER=6.1|6.12|all (default all).
 fstests:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@KVERS="$(or $(KVER),all)" ONLY=fstests $(TOP)/tests/run
 
 check-debug:
-	@$(TOP)/scripts/deps all
+	@$(TOP)/scripts/dev/deps all
 	@ONLY=debug $(TOP)/tests/run
 
 vm:
 	@$(TOP)/scripts/build $(or $(KVER),6.1)
-	@$(TOP)/scripts/vm --kver $(or $(KVER),6.1) \
+	@$(TOP)/scripts/dev/vm --kver $(or $(KVER),6.1) \
 		--ko $(TOP)/build/$$($(TOP)/scripts/kernels $(or $(KVER),6.1))/btrfsx.ko \
 		--disk 2G --disk 2G --shell
 
@@ -69,15 +69,15 @@ reload:
 clean:
 	rm -rf $(TOP)/build
 
-# DKMS (scripts/dkms-*, dkms.conf, debian/; docs/install.md).
+# DKMS (scripts/pkg/, dkms.conf, debian/; docs/install.md).
 install:
-	@$(TOP)/scripts/dkms-install
+	@$(TOP)/scripts/pkg/dkms-install
 
 uninstall:
-	@$(TOP)/scripts/dkms-uninstall
+	@$(TOP)/scripts/pkg/dkms-uninstall
 
 deb:
-	@$(TOP)/scripts/dkms-deb
+	@$(TOP)/scripts/pkg/dkms-deb
 
 # Benchmark btrfsx against btrfs in a VM (bench/run, docs/benchmarks.md).
 # KVER=6.1|6.12|all (default all), QUICK=1, ROUNDS=N, WORKLOADS="...".

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest side of `make bench` (runs inside scripts/vm, started by bench/run).
+# Guest side of `make bench` (runs inside scripts/dev/vm, started by bench/run).
 #
 # For every workload, ROUNDS rounds; each round runs the workload three
 # times, each time on a freshly made filesystem on the same scratch disk:

@@ -57,7 +57,7 @@ for k in "${lose[@]}"; do
 	! compgen -G "/lib/modules/$k/updates/dkms/btrfsx.ko*" >/dev/null || _fail "$k: installed without its source?"
 done
 [ -d "/usr/src/btrfsx-$DKMS_VER" ] || _fail "no /usr/src/btrfsx-$DKMS_VER"
-diff -r <("$TOP/scripts/dkms-sources" "$TMP/src" && cd "$TMP/src" && find . | sort) \
+diff -r <("$TOP/scripts/pkg/dkms-sources" "$TMP/src" && cd "$TMP/src" && find . | sort) \
 	<(cd "/usr/src/btrfsx-$DKMS_VER" && find . | sort) >/dev/null || _fail "/usr/src/btrfsx-$DKMS_VER is not the source set"
 
 # Idempotent: nothing to build the second time.
@@ -81,7 +81,7 @@ grep -q 'nothing to uninstall' "$DKMS_OUT/uninstall2.log" || _fail "second make 
 # that purging it leaves nothing. Sources added to DKMS stand for it here:
 # dpkg --unpack runs the preinst without the builds of a configure.
 make -s -C "$TOP" deb >"$DKMS_OUT/deb.log" 2>&1 || _fail "make deb: $(tail -n 5 "$DKMS_OUT/deb.log")"
-"$TOP/scripts/dkms-sources" /usr/src/btrfsx-0.0.1
+"$TOP/scripts/pkg/dkms-sources" /usr/src/btrfsx-0.0.1
 sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="0.0.1"/' /usr/src/btrfsx-0.0.1/dkms.conf
 dkms add btrfsx/0.0.1 >/dev/null 2>&1 || _fail "dkms add btrfsx/0.0.1"
 dpkg --unpack "$TOP/build/deb/btrfsx-dkms_${DKMS_VER}_all.deb" >"$DKMS_OUT/unpack.log" 2>&1 ||

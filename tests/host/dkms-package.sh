@@ -5,7 +5,7 @@
 # needs, dh_dkms's maintainer scripts, and no lintian error.
 . "$(dirname "$0")/common.sh"
 for t in dpkg-buildpackage dh dh_dkms fakeroot; do
-	command -v "$t" >/dev/null || _skip "$t not installed (scripts/deps deb)"
+	command -v "$t" >/dev/null || _skip "$t not installed (scripts/dev/deps deb)"
 done
 ver=$("$TOP/scripts/package-version")
 deb=$TOP/build/deb/btrfsx-dkms_${ver}_all.deb
@@ -24,11 +24,19 @@ dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|; s|/$||' >"$TMP/files"
 s=/usr/src/btrfsx-$ver
 for f in "$s/Makefile" "$s/Kbuild" "$s/dkms.conf" "$s/scripts/build" "$s/scripts/import" \
 	"$s/scripts/dkms-check" "$s/patches/rename.rules" "$s/patches/6.1/series" \
+	"$s/scripts/kernels" "$s/scripts/kernel-source" "$s/scripts/user/btrfsx-scan" \
+	"$s/scripts/user/udev/64-btrfsx.rules" \
 	"$s/patches/6.12/series" "$s/src/module.c" "$s/include/btrfsx/module.h" \
+	/usr/sbin/btrfsx-scan /lib/udev/rules.d/64-btrfsx.rules \
 	/usr/share/doc/btrfsx-dkms/copyright; do
 	grep -qxF "$f" "$TMP/files" || _fail "$f is not in the package"
 done
 ! grep -E "^$s/(build|tests|debian|\.git)(/|$)" "$TMP/files" || _fail "build output, tests or debian/ in the package"
+# The DKMS tree carries the build pipeline, not the developer's machinery
+# (scripts/dev/: VMs, deps, demo) nor the packaging (scripts/pkg/).
+! grep -E "^$s/scripts/(dev|pkg)(/|$)" "$TMP/files" || _fail "scripts/dev or scripts/pkg in the DKMS tree"
+! grep -E "/(vm|vm-init|deps|demo|sid-chroot|debug-kernel|patch-stats|dkms-(deb|install|uninstall|sources))$" \
+	"$TMP/files" || _fail "developer or packaging scripts in the package"
 ! grep -vE "^(/usr/src/btrfsx-$ver|/usr/share/doc/btrfsx-dkms|/usr/src|/usr/share/doc|/usr/share|/usr|/|)(/.*)?$" "$TMP/files" ||
 	_fail "files outside /usr/src/btrfsx-$ver"
 # The pipeline runs scripts from /usr/src: they must stay executable.

@@ -1,15 +1,15 @@
 #!/bin/bash
 # Purpose: DKMS the way a Debian sid user installs btrfsx: the btrfsx-dkms
-# package from `make deb` installs in the sid chroot (scripts/sid-chroot)
+# package from `make deb` installs in the sid chroot (scripts/dev/sid-chroot)
 # with sid's own apt and dkms, builds and installs btrfsx.ko for the 7.2
 # headers there, and `apt purge` leaves nothing behind. The host's DKMS state
-# is not touched. Needs root and the chroot (scripts/deps sid); skips until
+# is not touched. Needs root and the chroot (scripts/dev/deps sid); skips until
 # patches/7.2/series exists.
 . "$(dirname "$0")/common.sh"
 [ -z "${BTRFSX_SKIP_DKMS:-}" ] || _skip "BTRFSX_SKIP_DKMS is set"
 [ "$(id -u)" -eq 0 ] || _skip "uses the sid chroot: needs root"
-read -r k kv < <("$TOP/scripts/sid-chroot" kernels) ||
-	_skip "no sid chroot with Linux 7.2 headers (scripts/deps sid)"
+read -r k kv < <("$TOP/scripts/dev/sid-chroot" kernels) ||
+	_skip "no sid chroot with Linux 7.2 headers (scripts/dev/deps sid)"
 series=$(cut -d. -f1,2 <<<"$kv")
 [ -f "$TOP/patches/$series/series" ] || _skip "no patch series for Linux $series yet (patches/$series/series)"
 for t in dpkg-buildpackage:dpkg-dev dh_dkms:dh-dkms fakeroot:fakeroot flock:util-linux; do
@@ -22,7 +22,7 @@ log=$TOP/build/dkms-sid
 rm -rf "$log"
 mkdir -p "$log"
 
-sid() { "$TOP/scripts/sid-chroot" run "$TOP" env DEBIAN_FRONTEND=noninteractive "$@"; }
+sid() { "$TOP/scripts/dev/sid-chroot" run "$TOP" env DEBIAN_FRONTEND=noninteractive "$@"; }
 leftovers() {
 	compgen -G "$root/usr/src/btrfsx-*" || true
 	[ -e "$root/var/lib/dkms/btrfsx" ] && echo "$root/var/lib/dkms/btrfsx"

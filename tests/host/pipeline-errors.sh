@@ -56,12 +56,12 @@ _expect_error "unknown KVER spec" "no installed kernel headers of series 4.19" \
 	"$TOP/scripts/kernels" 4.19
 
 # The debug-kernel tier (make check-debug) without its source, and
-# scripts/vm pointed at a kernel root that is not there.
+# scripts/dev/vm pointed at a kernel root that is not there.
 _expect_error "debug kernel without source" "apt-get install linux-source-6.1" \
-	env BTRFSX_SRCDIR="$TMP/nosrc" "$TOP/scripts/debug-kernel" 6.1
+	env BTRFSX_SRCDIR="$TMP/nosrc" "$TOP/scripts/dev/debug-kernel" 6.1
 _expect_error "vm --kroot missing" "vm: --kroot $TMP/nokroot: no such directory" \
-	"$TOP/scripts/vm" --kroot "$TMP/nokroot" --kver 6.1 -- true
+	"$TOP/scripts/dev/vm" --kroot "$TMP/nokroot" --kver 6.1 -- true
 mkdir -p "$TMP/kroot/boot"
 _expect_error "vm --kroot without that kernel" "$TMP/kroot/boot/vmlinuz-6.1.0-none not found" \
-	"$TOP/scripts/vm" --kroot "$TMP/kroot" --kver 6.1.0-none -- true
+	"$TOP/scripts/dev/vm" --kroot "$TMP/kroot" --kver 6.1.0-none -- true
 exit 0

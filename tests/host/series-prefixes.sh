@@ -7,14 +7,14 @@
 . "$(dirname "$0")/common.sh"
 tested=0
 entries() { grep -v '^[[:space:]]*\(#\|$\)' "$1" | awk '{ print $1 }'; }
-sid=$("$TOP/scripts/sid-chroot" kernels | cut -d' ' -f1)
+sid=$("$TOP/scripts/dev/sid-chroot" kernels | cut -d' ' -f1)
 # in_env KVER CMD...: CMD where KVER's headers are: here, or in the sid
 # chroot (which sees the clone only, so the work goes under build/).
 in_env() {
 	local k=$1
 	shift
 	if grep -qxF -- "$k" <<<"$sid" && [ ! -e "/lib/modules/$k/build/Makefile" ]; then
-		"$TOP/scripts/sid-chroot" run "$TOP" env BTRFSX_QUIET=1 "$@"
+		"$TOP/scripts/dev/sid-chroot" run "$TOP" env BTRFSX_QUIET=1 "$@"
 	else
 		env BTRFSX_QUIET=1 "$@"
 	fi

@@ -1,8 +1,10 @@
 #!/bin/bash
-# Purpose: scripts/kernels lists the kernel of the sid chroot (scripts/sid-chroot,
-# here a fake cache) only when its series has patches/<series>/series, so
-# `make check` does not try 7.2 before its patch series exists; with one,
-# "all" and "7.2" resolve to it. No root, no chroot needed.
+# Purpose: scripts/kernels lists the kernel of the sid chroot
+# (scripts/dev/sid-chroot, here a fake cache) only when its series has
+# patches/<series>/series, so `make check` does not try 7.2 before its patch
+# series exists; with one, "all" and "7.2" resolve to it; without
+# scripts/dev/ (the DKMS tree) it lists the host's kernels only. No root, no
+# chroot needed.
 . "$(dirname "$0")/common.sh"
 cache=$TMP/cache
 mkdir -p "$cache/sid" "$TMP/tree"
@@ -15,7 +17,7 @@ for s in "$TOP"/patches/*/series; do
 done
 export BTRFSX_CACHE=$cache
 
-[ "$("$TMP/tree/scripts/sid-chroot" kernels)" = "7.2.99+deb14-amd64 7.2.99" ] ||
+[ "$("$TMP/tree/scripts/dev/sid-chroot" kernels)" = "7.2.99+deb14-amd64 7.2.99" ] ||
 	_fail "sid-chroot kernels does not read $cache/sid/.btrfsx-kernels"
 out=$("$TMP/tree/scripts/kernels" all 2>"$TMP/err") || true
 ! grep -qxF 7.2.99+deb14-amd64 <<<"$out" || _fail "kernels all lists 7.2 without patches/7.2/series"
@@ -31,6 +33,13 @@ mkdir -p "$TMP/tree/patches/7.2"
 	_fail "kernels 7.2 does not resolve to the sid kernel"
 echo "# with patches/7.2/series: kernels all and kernels 7.2 give 7.2.99+deb14-amd64"
 
-! "$TMP/tree/scripts/sid-chroot" kroot 7.2.99+deb14-amd64 >/dev/null ||
+! "$TMP/tree/scripts/dev/sid-chroot" kroot 7.2.99+deb14-amd64 >/dev/null ||
 	_fail "sid-chroot kroot succeeds without an unpacked kernel"
+
+# The DKMS tree has no scripts/dev/: no sid chroot, the host's kernels only.
+rm -rf "$TMP/tree/scripts/dev"
+out=$("$TMP/tree/scripts/kernels" all 2>"$TMP/err") || grep -q 'no installed kernel headers' "$TMP/err" ||
+	_fail "kernels all without scripts/dev: $(cat "$TMP/err")"
+! grep -qxF 7.2.99+deb14-amd64 <<<"$out" || _fail "kernels all without scripts/dev lists the sid kernel"
+echo "# without scripts/dev/ (the DKMS tree): kernels all gives ${out//$'\n'/ }"
 exit 0

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Purpose: scripts/vm boots again when the kernel dies before vm-init starts
+# Purpose: scripts/dev/vm boots again when the kernel dies before vm-init starts
 # (the emulator's fault: an "Oops: int3" of the kernel's code patching under
 # multi-threaded TCG), at most three boots in all, keeping each dead boot's
 # console; a guest that dies after vm-init started is not booted again.
@@ -9,7 +9,7 @@ k=$(_kver 6.1)
 # No init in the initramfs: the kernel panics before any script of ours.
 out=$TMP/early
 rc=0
-VM_APPEND=rdinit=/nonexistent "$TOP/scripts/vm" --kver "$k" --quiet --timeout 120 \
+VM_APPEND=rdinit=/nonexistent "$TOP/scripts/dev/vm" --kver "$k" --quiet --timeout 120 \
 	--out "$out" -- true >"$TMP/early.log" 2>&1 || rc=$?
 [ "$rc" = 255 ] || _fail "a kernel that cannot boot: exit $rc, not 255: $(tail -3 "$TMP/early.log")"
 n=$(grep -c 'the kernel died while booting, before vm-init' "$TMP/early.log")
@@ -21,7 +21,7 @@ echo "# $(grep -m1 'booting again' "$TMP/early.log" | cut -c1-150)"
 # A guest that dies after vm-init started: one boot, its status 255.
 out=$TMP/late
 rc=0
-"$TOP/scripts/vm" --kver "$k" --quiet --timeout 120 --out "$out" \
+"$TOP/scripts/dev/vm" --kver "$k" --quiet --timeout 120 --out "$out" \
 	-- 'echo c >/proc/sysrq-trigger; sleep 60' >"$TMP/late.log" 2>&1 || rc=$?
 [ "$rc" = 255 ] || _fail "a guest that panics: exit $rc, not 255"
 ! grep -q 'booting again' "$TMP/late.log" || _fail "a guest that died after vm-init was booted again"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Purpose: a 2-device RAID1 made by mkfs.btrfs mounts as btrfsx by one device
-# name, without -o device=, once scripts/btrfsx-scan registered its devices
+# name, without -o device=, once scripts/user/btrfsx-scan registered its devices
 # with btrfsx (mkfs.btrfs registers them with the stock module only);
-# btrfsx-scan --forget and --ready; udev with scripts/udev/64-btrfsx.rules
+# btrfsx-scan --forget and --ready; udev with scripts/user/udev/64-btrfsx.rules
 # registers them by itself.
 . ./common.sh
 _require_disks 2
@@ -10,8 +10,8 @@ _require_cmd python3
 A=${DISKS[0]} B=${DISKS[1]}
 M=$SCRATCH/r
 top=$(cd ../.. && pwd)
-SCAN=$top/scripts/btrfsx-scan
-RULE=$top/scripts/udev/64-btrfsx.rules
+SCAN=$top/scripts/user/btrfsx-scan
+RULE=$top/scripts/user/udev/64-btrfsx.rules
 [ -x "$SCAN" ] || _fail "$SCAN missing"
 # The checks below ask btrfs-progs about the btrfsx mount.
 [ "$(cat /sys/module/btrfsx/parameters/progs_compat 2>/dev/null)" = Y ] ||

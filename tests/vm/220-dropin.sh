@@ -60,7 +60,7 @@ dmesg | grep -q 'btrfsx: drop-in mode' || _fail "no drop-in banner in dmesg"
 _mkfs -d raid1 -m raid1 "$A" "$B"
 U=$(blkid -s UUID -o value "$A")
 # btrfsx-scan finds btrfsx behind /dev/btrfs-control too.
-out=$(../../scripts/btrfsx-scan --ready "$A" 2>&1) ||
+out=$(../../scripts/user/btrfsx-scan --ready "$A" 2>&1) ||
 	_fail "btrfsx-scan --ready $A in drop-in mode: $out"
 _mount btrfs "$A" $M
 _loaded btrfs && _fail "mount -t btrfs loaded the stock module"

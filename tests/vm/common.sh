@@ -4,7 +4,7 @@
 # Exit status of a test: 0 pass, 1 fail, 77 skip.
 
 set -u
-: "${VM_DISKS:?VM tests run inside scripts/vm}"
+: "${VM_DISKS:?VM tests run inside scripts/dev/vm}"
 read -r -a DISKS <<<"$VM_DISKS"
 SCRATCH=${SCRATCH:-/tmp/btrfsx-test}
 mkdir -p "$SCRATCH"
@@ -66,7 +66,7 @@ _btrfs_check() { # unmounted device
 
 _fstype() { awk -v m="$1" '$2 == m { print $3 }' /proc/mounts | tail -n1; }
 
-# The btrfsx.ko path scripts/vm loaded (VM_KOS in $VM_OUT/.vm/env; bash
+# The btrfsx.ko path scripts/dev/vm loaded (VM_KOS in $VM_OUT/.vm/env; bash
 # arrays do not survive the environment, so read the file).
 _btrfsx_ko() {
 	local VM_KOS=() ko

@@ -6,7 +6,7 @@
 # Long mode (stress 30 min, 500 fuzz images, 100 load cycles) is on when any of:
 #   - BTRFSX_LONG=1 is in the environment of the test;
 #   - BTRFSX_LONG=1 is on the guest kernel command line, i.e. the host ran
-#     scripts/vm with VM_APPEND="BTRFSX_LONG=1" (the kernel also hands such an
+#     scripts/dev/vm with VM_APPEND="BTRFSX_LONG=1" (the kernel also hands such an
 #     unknown NAME=VALUE parameter to init as an environment variable, so it
 #     reaches the tests both ways);
 #   - the file $VM_OUT/.long exists (touch it on the host before the run).
