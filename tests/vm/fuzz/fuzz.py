@@ -176,10 +176,12 @@ def klog_events(lines):
             block = [[], f"WARNING in {m.group(3)}" + (f" at '{stmt}'" if stmt else ""), [l]]
             continue
         if block is not None:
-            m = WARN_AT.search(l)
+            # 7.x prints "cut here" too, below the console's loglevel.
+            m = WARN_AT.search(l) or WARN_AT_7.search(l)
             if block[1] is None and m:
                 msg = "; ".join(_norm(x) for x in block[0])
-                stmt = _source_line(m.group(1), m.group(2))
+                mod = m.group(4) if m.re is WARN_AT_7 else None
+                stmt = _source_line(m.group(1), m.group(2), mod)
                 block[1] = (f"WARNING in {m.group(3)}" + (f" at '{stmt}'" if stmt else "") +
                             (f": {msg}" if msg else ""))
                 block[2].append(l)
