@@ -37,8 +37,14 @@ done
 ! grep -E "^$s/scripts/(dev|pkg)(/|$)" "$TMP/files" || _fail "scripts/dev or scripts/pkg in the DKMS tree"
 ! grep -E "/(vm|vm-init|deps|demo|sid-chroot|debug-kernel|patch-stats|dkms-(deb|install|uninstall|sources))$" \
 	"$TMP/files" || _fail "developer or packaging scripts in the package"
-! grep -vE "^(/usr/src/btrfsx-$ver|/usr/share/doc/btrfsx-dkms|/usr/src|/usr/share/doc|/usr/share|/usr|/|)(/.*)?$" "$TMP/files" ||
-	_fail "files outside /usr/src/btrfsx-$ver"
+# Nothing else: the source tree, the docs, btrfsx-scan, its udev rule, and
+# the directories that hold them.
+allowed="^((/usr/src/btrfsx-$ver|/usr/share/doc/btrfsx-dkms)(/.*)?|/usr/sbin/btrfsx-scan"
+allowed+="|/lib/udev/rules\\.d/64-btrfsx\\.rules|/|/usr|/usr/src|/usr/share|/usr/share/doc"
+allowed+="|/usr/sbin|/lib|/lib/udev|/lib/udev/rules\\.d|)$" # "": the root, ./
+grep -qvE "$allowed" <<<"/usr/lib/x" || _fail "the outside-files check would pass /usr/lib/x"
+outside=$(grep -vE "$allowed" "$TMP/files")
+[ -z "$outside" ] || _fail "files outside /usr/src/btrfsx-$ver and the tools: $outside"
 # The pipeline runs scripts from /usr/src: they must stay executable.
 dpkg-deb -c "$deb" | grep "\./usr/src/btrfsx-$ver/scripts/build$" | grep -q '^-rwxr-xr-x' ||
 	_fail "scripts/build is not executable in the package"
