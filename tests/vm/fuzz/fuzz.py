@@ -95,8 +95,9 @@ OWN_CODE = re.compile(r"/src/(range-lock|extent-rule|file-lock|module|compat)\.c
 STAMP = re.compile(r"^\[\s*[0-9.]+\]\s*")
 CUT = "------------[ cut here ]------------"
 WARN_AT = re.compile(r"^WARNING: CPU: \d+ PID: \d+ at (\S+):(\d+) (\S+?)\+0x")
-# Linux 7.x: no "cut here" line; the report opens with
-# "WARNING: FILE:LINE at FUNCTION+0x.../0x... [MODULE], CPU#N: COMM/PID".
+# Linux 7.x: "WARNING: FILE:LINE at FUNCTION+0x.../0x... [MODULE], CPU#N:
+# COMM/PID", and "cut here" only below the console's loglevel, so that a
+# console log has the report open with this line.
 WARN_AT_7 = re.compile(r"^WARNING: (\S+):(\d+) at (\S+?)\+0x\S+ \[(\w+)\]")
 # The pristine sources scripts/import extracted (build/src/<series>-<id>/),
 # for the statement at the file:line of a stock WARN.
@@ -170,13 +171,9 @@ def klog_events(lines):
         if l == CUT:
             block = [[], None, []]
             continue
-        m = WARN_AT_7.search(l) if block is None else None
-        if m:
-            stmt = _source_line(m.group(1), m.group(2), m.group(4))
-            block = [[], f"WARNING in {m.group(3)}" + (f" at '{stmt}'" if stmt else ""), [l]]
-            continue
+        if block is None and WARN_AT_7.search(l):
+            block = [[], None, []]
         if block is not None:
-            # 7.x prints "cut here" too, below the console's loglevel.
             m = WARN_AT.search(l) or WARN_AT_7.search(l)
             if block[1] is None and m:
                 msg = "; ".join(_norm(x) for x in block[0])
