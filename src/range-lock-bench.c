@@ -8,7 +8,8 @@
  *
  * Locks compared, all exclusive lock+unlock pairs:
  *   io_tree  lock_extent()/unlock_extent() with a cached state, on an io tree
- *            of its own (through patch 0007 in extent-io-tree.c)
+ *            of its own (extent-io-tree.c, through
+ *            debug-range-lock-microbenchmark.patch)
  *   file     a FILE domain of the manager (one interval tree)
  *   disk     a DISK domain (BTRFSX_RANGE_DISK_SHIFT chunks over
  *            BTRFSX_RANGE_DISK_SHARDS shards), with 1MiB "extents"

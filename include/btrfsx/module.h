@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * btrfsx's own module setup, called first by init_btrfs_fs() and last by
- * exit_btrfs_fs() (patches/<series>/0002-call-btrfsx-init-and-exit.patch).
+ * exit_btrfs_fs() (call-btrfsx-init-and-exit.patch).
  */
 #ifndef BTRFSX_MODULE_H
 #define BTRFSX_MODULE_H

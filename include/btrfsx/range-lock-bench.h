@@ -6,7 +6,7 @@
  *
  * The io_tree API differs between kernel series, so the few functions the
  * benchmark needs from it live in extent-io-tree.c, added by
- * patches/<series>/0007-range-lock-microbenchmark.patch.
+ * patches/<series>/debug-range-lock-microbenchmark.patch.
  */
 #ifndef BTRFSX_RANGE_LOCK_BENCH_H
 #define BTRFSX_RANGE_LOCK_BENCH_H
@@ -18,7 +18,10 @@
 struct extent_io_tree;
 struct extent_state;
 
-/* extent-io-tree.c (patch 0007): an empty io tree with no fs_info/inode. */
+/*
+ * extent-io-tree.c (debug-range-lock-microbenchmark.patch): an empty io tree
+ * with no fs_info/inode.
+ */
 struct extent_io_tree *btrfsx_bench_io_tree_alloc(void);
 void btrfsx_bench_io_tree_free(struct extent_io_tree *tree);
 /* EXTENT_LOCKED on [start, end]: the stock lock_extent()/unlock_extent(). */

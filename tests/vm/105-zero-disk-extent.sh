@@ -1,5 +1,5 @@
 #!/bin/bash
-# Purpose: a compressed file extent item with disk_num_bytes 0 or 2^63 is refused by btrfsx (tree checker, patch 0009) instead of crashing the kernel, as stock btrfs does on 6.1 and 6.12 (oops in the compressed read path, BUG in blk-mq).
+# Purpose: a compressed file extent item with disk_num_bytes 0 or 2^63 is refused by btrfsx (tree checker, tree-checker-bound-compressed-extent-size.patch) instead of crashing the kernel, as stock btrfs does on 6.1 and 6.12 (oops in the compressed read path, BUG in blk-mq).
 #
 # The long fuzz runs found them (6.12: images 384 and 196).  Stock btrfs is not tried:
 # it would take the VM down.  The image is made here: a compressed file

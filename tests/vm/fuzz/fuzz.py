@@ -1153,7 +1153,7 @@ def build_base(path, mnt, nodesize, with_log, seed):
 
 # ---------------------------------------------------------------- driver
 # Corruptions that crash stock btrfs of the supported kernels, which btrfsx's
-# patches refuse (patches/*/0009-tree-checker-bound-compressed-extent-size):
+# patches refuse (patches/common/tree-checker-bound-compressed-extent-size.patch):
 # reading a compressed data extent of 0 or 2^63 disk bytes oopses 6.1 and
 # 6.12 (or BUGs in blk-mq).  Stock btrfs is not tried on them (a crash would
 # end the whole run); btrfsx is, and must refuse without a WARN.
