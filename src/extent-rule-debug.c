@@ -40,6 +40,16 @@ bool btrfsx_upstream_protection(void)
 	return READ_ONCE(debug_upstream_protection);
 }
 
+/*
+ * 6.12 and later: whether relocation takes upstream's protection, a trylock
+ * of the inode's i_mmap_lock, for this item; remembered for its unlocks.
+ */
+bool btrfsx_debug_reloc_mmap_lock(struct btrfsx_reloc_leaf *rl)
+{
+	rl->mmap_lock = btrfsx_upstream_protection();
+	return rl->mmap_lock;
+}
+
 void btrfsx_debug_clone_delay(void)
 {
 	unsigned int ms = READ_ONCE(debug_clone_delay_ms);

@@ -59,17 +59,6 @@ bool btrfsx_extent_held(struct btrfsx_fs *fs,
 
 /* Clone and dedupe */
 
-void btrfsx_clone_begin(struct btrfsx_clone *c, struct btrfsx_fs *fs,
-			bool dedupe)
-{
-	c->fs = fs;
-	c->bytenr = 0;
-	c->len = 0;
-	c->locked = false;
-	c->caller = dedupe ? BTRFSX_RANGE_DEDUPE : BTRFSX_RANGE_CLONE;
-	btrfsx_rule_scope_open(&c->scope, fs, c->caller, false);
-}
-
 static void clone_unlock(struct btrfsx_clone *c)
 {
 	if (c->locked) {
@@ -92,6 +81,10 @@ static void clone_unlock(struct btrfsx_clone *c)
  */
 int btrfsx_clone_item(struct btrfsx_clone *c, u64 disk_bytenr, u64 disk_len)
 {
+	if (!c->scoped) {
+		btrfsx_rule_scope_open(&c->scope, c->fs, c->caller, false);
+		c->scoped = true;
+	}
 	/* Revalidate: after a wait the item may point at another extent. */
 	if (c->locked &&
 	    !btrfsx_extent_held(c->fs, &c->req, disk_bytenr, disk_len, false))
@@ -141,32 +134,42 @@ void btrfsx_clone_item_end(struct btrfsx_clone *c)
 	clone_unlock(c);
 }
 
+/* Every return of btrfs_clone(), by BTRFSX_CLONE()'s cleanup attribute. */
 void btrfsx_clone_end(struct btrfsx_clone *c)
 {
 	clone_unlock(c);
-	btrfsx_rule_scope_close(&c->scope);
+	if (c->scoped) {
+		btrfsx_rule_scope_close(&c->scope);
+		c->scoped = false;
+	}
 }
 
 /* Relocation */
 
-void btrfsx_reloc_leaf_begin(struct btrfsx_reloc_leaf *rl,
-			     struct btrfsx_fs *fs, bool reloc_tree)
+static void reloc_item_end(struct btrfsx_reloc_leaf *rl)
 {
-	rl->fs = fs;
-	rl->locked = false;
-	rl->reloc_tree = reloc_tree;
-	btrfsx_rule_scope_open(&rl->scope, fs, BTRFSX_RANGE_RELOCATION, true);
+	btrfsx_rule_scope_extent(&rl->scope, 0, 0, NULL);
+	if (rl->locked) {
+		btrfsx_range_unlock(&rl->req);
+		rl->locked = false;
+	}
 }
 
 /* Return: true to move the item's reference, false to skip the item. */
-bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len)
+bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len,
+		       bool reloc_tree)
 {
 	struct btrfsx_fs *fs = rl->fs;
 	const struct btrfsx_range_req *held;
 
-	/* The previous item may have been skipped holding its extent. */
-	btrfsx_reloc_item_end(rl);
-	if (rl->reloc_tree || !btrfsx_rule_enabled())
+	if (!rl->scoped) {
+		btrfsx_rule_scope_open(&rl->scope, fs, BTRFSX_RANGE_RELOCATION,
+				       true);
+		rl->scoped = true;
+	}
+	/* The previous item's references are queued (or it was skipped). */
+	reloc_item_end(rl);
+	if (reloc_tree || !btrfsx_rule_enabled())
 		return true;
 	if (READ_ONCE(fs->fence_owner) == current &&
 	    btrfsx_extent_held(fs, &fs->fence, bytenr, len, true)) {
@@ -184,19 +187,14 @@ bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len)
 	return true;
 }
 
-void btrfsx_reloc_item_end(struct btrfsx_reloc_leaf *rl)
-{
-	btrfsx_rule_scope_extent(&rl->scope, 0, 0, NULL);
-	if (rl->locked) {
-		btrfsx_range_unlock(&rl->req);
-		rl->locked = false;
-	}
-}
-
+/* The leaf is done: by BTRFSX_RELOC_LEAF()'s cleanup attribute. */
 void btrfsx_reloc_leaf_end(struct btrfsx_reloc_leaf *rl)
 {
-	btrfsx_reloc_item_end(rl);
-	btrfsx_rule_scope_close(&rl->scope);
+	reloc_item_end(rl);
+	if (rl->scoped) {
+		btrfsx_rule_scope_close(&rl->scope);
+		rl->scoped = false;
+	}
 }
 
 /*

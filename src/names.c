@@ -83,6 +83,14 @@ int btrfsx_register_filesystem(struct file_system_type *fs_type,
 {
 	int ret;
 
+	/*
+	 * Kernels with the mount API (6.8 on) have a single type: btrfsx adds
+	 * @sb_type empty, and it is @fs_type under another name, so it cannot
+	 * drift from it when upstream changes the type's flags or operations.
+	 * Neither is registered yet, so the copy takes no list or lock state.
+	 */
+	if (!sb_type->kill_sb)
+		*sb_type = *fs_type;
 	fs_type->name = btrfsx_name();
 	sb_type->name = (dropin || progs_compat) ? STOCK_NAME : OWN_NAME;
 	ret = register_filesystem(fs_type);

@@ -42,7 +42,7 @@ struct btrfsx_rule_scope {
 /*
  * Clone and dedupe, one per btrfs_clone() call:
  *
- *	btrfsx_clone_begin(&bx, fs, dedupe);
+ *	BTRFSX_CLONE(bx, fs, dedupe);		(with the declarations)
  *	loop over the source items, leaf locked:
  *		ret = btrfsx_clone_item(&bx, disk_bytenr, disk_num_bytes);
  *		if (ret == BTRFSX_CLONE_WAIT) {
@@ -52,7 +52,11 @@ struct btrfsx_rule_scope {
  *		}
  *		copy the item, release the path, queue its new reference;
  *		btrfsx_clone_item_end(&bx);
- *	btrfsx_clone_end(&bx);
+ *
+ * BTRFSX_CLONE() declares the state with the cleanup attribute, as 6.5+
+ * btrfs declares its auto-freed paths: btrfsx_clone_end() runs on every
+ * return, so the patch needs no call on btrfs_clone()'s exit paths, which
+ * differ between kernel series.
  *
  * disk_bytenr is 0 for holes and inline extents (nothing to lock).  The lock
  * on the source extent is taken shared, with only a trylock while the leaf is
@@ -65,49 +69,69 @@ struct btrfsx_clone {
 	u64 bytenr;			/* the extent to wait for */
 	u64 len;
 	bool locked;
+	bool scoped;			/* scope open (on the first item) */
 	enum btrfsx_range_caller caller;
 	struct btrfsx_rule_scope scope;
 };
 
 #define BTRFSX_CLONE_WAIT	1
 
-void btrfsx_clone_begin(struct btrfsx_clone *c, struct btrfsx_fs *fs,
-			bool dedupe);
+void btrfsx_clone_end(struct btrfsx_clone *c);
+
+#define BTRFSX_CLONE_INIT(_fs, dedupe) {				\
+	.fs = (_fs),							\
+	.caller = (dedupe) ? BTRFSX_RANGE_DEDUPE : BTRFSX_RANGE_CLONE,	\
+}
+
+#define BTRFSX_CLONE(name, _fs, dedupe)					\
+	struct btrfsx_clone name					\
+		__attribute__((__cleanup__(btrfsx_clone_end))) =	\
+		BTRFSX_CLONE_INIT(_fs, dedupe)
+
 int btrfsx_clone_item(struct btrfsx_clone *c, u64 disk_bytenr, u64 disk_len);
 int btrfsx_clone_wait(struct btrfsx_clone *c);
 void btrfsx_clone_item_end(struct btrfsx_clone *c);
-void btrfsx_clone_end(struct btrfsx_clone *c);
 
 /*
  * Relocation, one per leaf in replace_file_extents():
  *
- *	btrfsx_reloc_leaf_begin(&bx, fs, leaf belongs to a reloc tree);
+ *	BTRFSX_RELOC_LEAF(bx, fs);		(with the declarations)
  *	for each item pointing into the block group:
- *		if (!btrfsx_reloc_item(&bx, bytenr, num_bytes))
+ *		if (!btrfsx_reloc_item(&bx, bytenr, num_bytes, reloc_tree))
  *			skip the item: a clone or dedupe holds the extent;
  *		move its reference from the old to the new extent;
- *		btrfsx_reloc_item_end(&bx);
- *	btrfsx_reloc_leaf_end(&bx);
  *
  * Tree locks and a transaction handle are held, so btrfsx_reloc_item() never
  * waits: it try-locks the old extent exclusive (or finds it under the task's
  * own fence) and says to skip the item when that fails, as upstream skips an
- * item whose file range is busy; the block group loop comes back to it.
- * Reloc tree leaves only move references their own COW added: not locked.
+ * item whose file range is busy; the block group loop comes back to it.  The
+ * lock is released at the next item or when the leaf is done
+ * (btrfsx_reloc_leaf_end(), by the cleanup attribute), after both of the
+ * item's references (+Y, -X) are queued.  Reloc tree leaves (@reloc_tree)
+ * only move references their own COW added: not locked.
  */
 struct btrfsx_reloc_leaf {
 	struct btrfsx_fs *fs;
 	struct btrfsx_range_req req;
 	bool locked;
-	bool reloc_tree;
+	bool scoped;
+#ifdef BTRFSX_DEBUG
+	bool mmap_lock;		/* 6.12+: the item's upstream trylock taken */
+#endif
 	struct btrfsx_rule_scope scope;
 };
 
-void btrfsx_reloc_leaf_begin(struct btrfsx_reloc_leaf *rl,
-			     struct btrfsx_fs *fs, bool reloc_tree);
-bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len);
-void btrfsx_reloc_item_end(struct btrfsx_reloc_leaf *rl);
 void btrfsx_reloc_leaf_end(struct btrfsx_reloc_leaf *rl);
+
+#define BTRFSX_RELOC_LEAF_INIT(_fs) { .fs = (_fs) }
+
+#define BTRFSX_RELOC_LEAF(name, _fs)					\
+	struct btrfsx_reloc_leaf name					\
+		__attribute__((__cleanup__(btrfsx_reloc_leaf_end))) =	\
+		BTRFSX_RELOC_LEAF_INIT(_fs)
+
+bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len,
+		       bool reloc_tree);
 
 /*
  * Relocation's reloc-root drop at the end of each relocate_block_group()
@@ -135,6 +159,7 @@ bool btrfsx_rule_enabled(void);
 bool btrfsx_upstream_protection(void);
 bool btrfsx_debug_clone_skip_lock(void);
 void btrfsx_debug_clone_delay(void);
+bool btrfsx_debug_reloc_mmap_lock(struct btrfsx_reloc_leaf *rl);
 bool btrfsx_debug_runner_skip(struct btrfsx_fs *fs, u64 bytenr, u64 len);
 void btrfsx_assert_data_ref(struct btrfsx_fs *fs, bool add, u64 bytenr,
 			    u64 len);

@@ -9,11 +9,12 @@
  *   fs.h           btrfsx_fs_alloc/free, sysfs        open_ctree(), btrfs_free_fs_info(), sysfs.c
  *   file-lock.h    btrfsx_inode_init/destroy          btrfs_alloc_inode(), btrfs_destroy_inode()
  *                  btrfsx_remap_lock/unlock           clone and dedupe file ranges (reflink.c)
- *   extent-rule.h  btrfsx_clone_*                     btrfs_clone()
- *                  btrfsx_reloc_leaf/item_*           replace_file_extents()
+ *   extent-rule.h  BTRFSX_CLONE(), btrfsx_clone_*     btrfs_clone()
+ *                  BTRFSX_RELOC_LEAF(), btrfsx_reloc_item   replace_file_extents()
  *                  btrfsx_reloc_drop_begin/end        relocate_block_group(), around
  *                                                     clean_dirty_subvols()
- *                  debug builds: the experiment switches and btrfsx_assert_data_ref()
+ *                  debug builds: the experiment switches (btrfs_clone(),
+ *                  replace_file_extents()) and btrfsx_assert_data_ref()
  *                  (btrfs_add_delayed_data_ref()), called from the debug series only
  *   range-lock-bench.h  debug builds: the microbenchmark's io_tree calls,
  *                  defined in extent-io-tree.c by the debug series

@@ -35,7 +35,11 @@ struct miscdevice;
 int btrfsx_names_init(void);
 /* btrfsx, or btrfs in drop-in mode: the mount(2) type and the /sys/fs/ dir. */
 const char *btrfsx_name(void);
-/* Names both types, registers @fs_type; @sb_type stays unregistered. */
+/*
+ * Names both types, registers @fs_type; @sb_type stays unregistered.  An
+ * @sb_type without kill_sb (defined empty by the 6.12 and 7.2 patches)
+ * first becomes a copy of @fs_type.
+ */
 int btrfsx_register_filesystem(struct file_system_type *fs_type,
 			       struct file_system_type *sb_type);
 /* Names the control device and registers it with its minor. */

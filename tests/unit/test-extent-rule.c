@@ -35,14 +35,13 @@
 #define BLOCKED_US	20000		/* "still blocked" after this long */
 
 enum op {
-	OP_CLONE_BEGIN,		/* a = dedupe */
+	OP_CLONE_BEGIN,		/* BTRFSX_CLONE(); a = dedupe */
 	OP_CLONE_ITEM,		/* a = disk_bytenr, b = disk_len */
 	OP_CLONE_WAIT,
 	OP_CLONE_ITEM_END,
 	OP_CLONE_END,
-	OP_LEAF_BEGIN,		/* a = reloc_tree */
+	OP_LEAF_BEGIN,		/* BTRFSX_RELOC_LEAF(); a = reloc_tree */
 	OP_RELOC_ITEM,		/* a = bytenr, b = len */
-	OP_RELOC_ITEM_END,
 	OP_LEAF_END,
 	OP_DROP_BEGIN,		/* a = start, b = len, moved_data */
 	OP_DROP_END,
@@ -60,6 +59,7 @@ struct actor {
 	u64 a;
 	u64 b;
 	bool moved_data;
+	bool reloc_tree;		/* of the leaf begun last */
 	unsigned int posted;		/* atomic */
 	unsigned int done;		/* atomic */
 	int ret;			/* of the last step */
@@ -80,7 +80,8 @@ static void *actor_main(void *arg)
 		ret = 0;
 		switch (t->op) {
 		case OP_CLONE_BEGIN:
-			btrfsx_clone_begin(&t->clone, t->fs, t->a);
+			t->clone = (struct btrfsx_clone)
+				BTRFSX_CLONE_INIT(t->fs, t->a);
 			break;
 		case OP_CLONE_ITEM:
 			ret = btrfsx_clone_item(&t->clone, t->a, t->b);
@@ -95,13 +96,13 @@ static void *actor_main(void *arg)
 			btrfsx_clone_end(&t->clone);
 			break;
 		case OP_LEAF_BEGIN:
-			btrfsx_reloc_leaf_begin(&t->leaf, t->fs, t->a);
+			t->leaf = (struct btrfsx_reloc_leaf)
+				BTRFSX_RELOC_LEAF_INIT(t->fs);
+			t->reloc_tree = t->a;
 			break;
 		case OP_RELOC_ITEM:
-			ret = btrfsx_reloc_item(&t->leaf, t->a, t->b);
-			break;
-		case OP_RELOC_ITEM_END:
-			btrfsx_reloc_item_end(&t->leaf);
+			ret = btrfsx_reloc_item(&t->leaf, t->a, t->b,
+						t->reloc_tree);
 			break;
 		case OP_LEAF_END:
 			btrfsx_reloc_leaf_end(&t->leaf);
@@ -314,7 +315,7 @@ static void test_clone_holes(void)
 	struct btrfsx_fs *fs = fs_new();
 	struct btrfsx_clone c;
 
-	btrfsx_clone_begin(&c, fs, false);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, false);
 	CHECK_EQ(btrfsx_clone_item(&c, 0, 0), 0);
 	CHECK(!c.locked);
 	btrfsx_clone_item_end(&c);
@@ -342,7 +343,7 @@ static void test_clone_holds_shared(void)
 	struct btrfsx_fs *fs = fs_new();
 	struct btrfsx_clone c;
 
-	btrfsx_clone_begin(&c, fs, true);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, true);
 	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
 	CHECK(c.locked);
 	CHECK(free_for(fs, EXT_A, LEN, S));		/* readers pass */
@@ -374,7 +375,7 @@ static void test_clone_corrupt_lengths(void)
 	struct btrfsx_fs *fs = fs_new();
 	struct btrfsx_clone c;
 
-	btrfsx_clone_begin(&c, fs, false);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, false);
 	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, 0), 0);
 	CHECK(c.locked);
 	CHECK(!free_for(fs, EXT_A, 1, X));
@@ -512,13 +513,53 @@ static void test_clone_end_releases(void)
 	struct btrfsx_fs *fs = fs_new();
 	struct btrfsx_clone c;
 
-	btrfsx_clone_begin(&c, fs, false);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, false);
 	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
 	btrfsx_clone_end(&c);
 	CHECK(!c.locked);
 	CHECK(domain_empty(&fs->disk));
 	CHECK_EQ(shim_lockdep_depth(), 0);
 	btrfsx_clone_end(&c);			/* twice: nothing more */
+	fs_done(fs);
+}
+
+/*
+ * BTRFSX_CLONE() and BTRFSX_RELOC_LEAF() end their state on every return, an
+ * early one included: the patches call no end on btrfs's exit paths.
+ */
+static int clone_returns(struct btrfsx_fs *fs, bool early)
+{
+	BTRFSX_CLONE(bx, fs, false);
+
+	if (btrfsx_clone_item(&bx, EXT_A, LEN))
+		return -1;
+	if (early)
+		return 1;			/* holding EXT_A */
+	btrfsx_clone_item_end(&bx);
+	return 0;
+}
+
+static bool reloc_leaf_returns(struct btrfsx_fs *fs)
+{
+	BTRFSX_RELOC_LEAF(bx, fs);
+
+	return btrfsx_reloc_item(&bx, EXT_B, LEN, false);	/* holding EXT_B */
+}
+
+static void test_cleanup_ends_state(void)
+{
+	struct btrfsx_fs *fs = fs_new();
+
+	CHECK_EQ(clone_returns(fs, true), 1);
+	CHECK(domain_empty(&fs->disk));
+	CHECK_EQ(shim_lockdep_depth(), 0);
+	CHECK_EQ(clone_returns(fs, false), 0);
+	CHECK(domain_empty(&fs->disk));
+	CHECK(reloc_leaf_returns(fs));
+	CHECK(domain_empty(&fs->disk));
+	CHECK_EQ(shim_lockdep_depth(), 0);
+	/* Both locked: the locks really were taken, and counted. */
+	CHECK_EQ(atomic64_read(&fs->reloc_busy), 0);
 	fs_done(fs);
 }
 
@@ -538,30 +579,32 @@ static void test_reloc_skips_busy(void)
 	actor_do(&c, OP_CLONE_BEGIN, false, 0);
 	CHECK_EQ(actor_do(&c, OP_CLONE_ITEM, EXT_A, LEN), 0);
 
-	btrfsx_reloc_leaf_begin(&rl, fs, false);
-	CHECK(!btrfsx_reloc_item(&rl, EXT_A, LEN));
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
+	CHECK(!btrfsx_reloc_item(&rl, EXT_A, LEN, false));
 	CHECK(!rl.locked);
 	CHECK_EQ(atomic64_read(&fs->reloc_busy), 1);
 	CHECK_EQ(queued_reqs(&fs->disk), 1);	/* the clone's */
 	/* The next item after a skipped one. */
-	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN));
+	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN, false));
 	CHECK(rl.locked);
 	CHECK(!free_for(fs, EXT_B, LEN, S));	/* exclusive */
 	CHECK_EQ(shim_lockdep_depth(), 1);
-	btrfsx_reloc_item_end(&rl);
+	/* The leaf ends: the item's lock goes. */
+	btrfsx_reloc_leaf_end(&rl);
 	CHECK(!rl.locked);
 	CHECK(free_for(fs, EXT_B, LEN, X));
 	CHECK_EQ(shim_lockdep_depth(), 0);
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
 
 	actor_do(&c, OP_CLONE_ITEM_END, 0, 0);
 	/* The block group loop comes back to the skipped item. */
-	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN, false));
 	CHECK(rl.locked);
 	CHECK(!free_for(fs, EXT_A, LEN, S));
 	/* A clone now backs off from relocation. */
 	CHECK_EQ(actor_do(&c, OP_CLONE_ITEM, EXT_A, LEN), BTRFSX_CLONE_WAIT);
 	/* The next item without item_end: the previous lock goes first. */
-	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN));
+	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN, false));
 	CHECK(free_for(fs, EXT_A, LEN, X));
 	CHECK(!free_for(fs, EXT_B, LEN, S));
 	CHECK_EQ(shim_lockdep_depth(), 1);
@@ -585,9 +628,9 @@ static void test_reloc_skip_then_leaf_end(void)
 
 	locker_start(&other, &fs->disk, EXT_A, EXT_A, S);
 	CHECK(locker_granted(&other));
-	btrfsx_reloc_leaf_begin(&rl, fs, false);
-	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN));
-	CHECK(!btrfsx_reloc_item(&rl, EXT_A, LEN));	/* B released first */
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
+	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN, false));
+	CHECK(!btrfsx_reloc_item(&rl, EXT_A, LEN, false));	/* B released first */
 	CHECK(free_for(fs, EXT_B, LEN, X));
 	CHECK_EQ(shim_lockdep_depth(), 0);
 	btrfsx_reloc_leaf_end(&rl);
@@ -607,10 +650,10 @@ static void test_reloc_tree_leaf(void)
 	actor_start(&c, fs);
 	actor_do(&c, OP_CLONE_BEGIN, false, 0);
 	CHECK_EQ(actor_do(&c, OP_CLONE_ITEM, EXT_A, LEN), 0);
-	btrfsx_reloc_leaf_begin(&rl, fs, true);
-	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));	/* despite the clone */
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN, true));	/* despite the clone */
 	CHECK(!rl.locked);
-	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN));
+	CHECK(btrfsx_reloc_item(&rl, EXT_B, LEN, true));
 	CHECK(!rl.locked);
 	CHECK(free_for(fs, EXT_B, LEN, X));
 	CHECK_EQ(queued_reqs(&fs->disk), 1);
@@ -668,14 +711,14 @@ static void test_fence(void)
 	actor_post(&c2, OP_CLONE_WAIT, 0, 0);
 	CHECK(actor_blocked(&c2, fs, &c2.clone.req));
 	/* A clone of an extent outside is not affected. */
-	btrfsx_clone_begin(&c, fs, false);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, false);
 	CHECK_EQ(btrfsx_clone_item(&c, EXT_OUT, LEN), 0);
 	CHECK(c.locked);
 	btrfsx_clone_item_end(&c);
 	btrfsx_clone_end(&c);
 	/* Another task's relocation skips a fenced extent. */
-	btrfsx_reloc_leaf_begin(&rl, fs, false);
-	CHECK(!btrfsx_reloc_item(&rl, EXT_A, LEN));
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
+	CHECK(!btrfsx_reloc_item(&rl, EXT_A, LEN, false));
 	btrfsx_reloc_leaf_end(&rl);
 	CHECK_EQ(atomic64_read(&fs->reloc_busy), 1);
 
@@ -727,7 +770,7 @@ static void test_fence_not_needed(void)
 	CHECK(!READ_ONCE(fs->fence_owner));
 	CHECK(domain_empty(&fs->disk));
 	CHECK_EQ(shim_lockdep_depth(), 0);
-	btrfsx_clone_begin(&c, fs, false);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, false);
 	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
 	btrfsx_clone_end(&c);
 	btrfsx_reloc_drop_end(fs);
@@ -909,7 +952,7 @@ static void *m_clone_main(void *arg)
 	while (!__atomic_load_n(&m->stop, __ATOMIC_RELAXED)) {
 		unsigned int items = 1 + m_rand(&x) % 3, i;
 
-		btrfsx_clone_begin(&c, m->fs, m_rand(&x) & 1);
+		c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(m->fs, m_rand(&x) & 1);
 		for (i = 0; i < items; i++) {
 			int s = m_rand(&x) % M_SLOTS, e, ret;
 
@@ -968,10 +1011,10 @@ static void m_reloc_leaf(struct model *m, u64 *x)
 	int s = m_rand(x) % M_SLOTS, e;
 
 	pthread_mutex_lock(&m->leaf[s]);
-	btrfsx_reloc_leaf_begin(&rl, m->fs, false);
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(m->fs);
 	e = m->slot[s];
 	if (m_in_bg(e)) {
-		if (btrfsx_reloc_item(&rl, m_ext(e), LEN)) {
+		if (btrfsx_reloc_item(&rl, m_ext(e), LEN, false)) {
 			m_add(&m->reloc_in[e], 1);
 			if (m_load(&m->clones_in[e]))
 				test_fail(__FILE__, __LINE__,
@@ -1082,7 +1125,7 @@ static void test_debug_clone_assert(void)
 	struct btrfsx_fs *fs = fs_new();
 	struct btrfsx_clone c;
 
-	btrfsx_clone_begin(&c, fs, false);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, false);
 	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
 	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);
 	btrfsx_assert_data_ref(fs, true, EXT_A + 4096, 4096);
@@ -1144,17 +1187,16 @@ static void test_debug_reloc_assert(void)
 	struct btrfsx_fs *fs = fs_new();
 	struct btrfsx_reloc_leaf rl;
 
-	btrfsx_reloc_leaf_begin(&rl, fs, false);
-	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));
-	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);
-	btrfsx_reloc_item_end(&rl);
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN, false));
 	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);
 	btrfsx_reloc_leaf_end(&rl);
+	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);	/* no scope now */
 
 	btrfsx_reloc_drop_begin(fs, BG, BG_LEN, true);
 	btrfsx_assert_data_ref(fs, false, EXT_B, LEN);	/* the drop's DROPs */
-	btrfsx_reloc_leaf_begin(&rl, fs, false);
-	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));	/* under the fence */
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN, false));	/* under the fence */
 	CHECK(!rl.locked);
 	btrfsx_assert_data_ref(fs, false, EXT_A, LEN);
 	btrfsx_reloc_leaf_end(&rl);
@@ -1170,14 +1212,14 @@ static void test_debug_rule_off(void)
 	struct btrfsx_clone c;
 
 	set_param(shim_param_debug_disk_rule(), false);
-	btrfsx_clone_begin(&c, fs, false);
+	c = (struct btrfsx_clone)BTRFSX_CLONE_INIT(fs, false);
 	CHECK_EQ(btrfsx_clone_item(&c, EXT_A, LEN), 0);
 	CHECK(!c.locked);
 	btrfsx_assert_data_ref(fs, true, EXT_A, LEN);
 	btrfsx_clone_item_end(&c);
 	btrfsx_clone_end(&c);
-	btrfsx_reloc_leaf_begin(&rl, fs, false);
-	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN));
+	rl = (struct btrfsx_reloc_leaf)BTRFSX_RELOC_LEAF_INIT(fs);
+	CHECK(btrfsx_reloc_item(&rl, EXT_A, LEN, false));
 	CHECK(!rl.locked);
 	btrfsx_reloc_leaf_end(&rl);
 	btrfsx_reloc_drop_begin(fs, BG, BG_LEN, true);
@@ -1198,6 +1240,7 @@ const struct test extent_rule_tests[] = {
 	{ "extent rule: clone waits, item unchanged: lock kept, no second lock", test_clone_item_same },
 	{ "extent rule: clone waits, item moved to a busy extent: waits again", test_clone_item_moved_busy },
 	{ "extent rule: clone_end releases an unended item", test_clone_end_releases },
+	{ "extent rule: clone and leaf state end on every return", test_cleanup_ends_state },
 	{ "extent rule: relocation skips an extent a clone holds, counts it", test_reloc_skips_busy },
 	{ "extent rule: relocation's skipped item holds nothing", test_reloc_skip_then_leaf_end },
 	{ "extent rule: reloc tree leaves lock nothing", test_reloc_tree_leaf },
