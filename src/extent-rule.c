@@ -57,6 +57,28 @@ bool btrfsx_extent_held(struct btrfsx_fs *fs,
 	return req->start <= bytenr && extent_last(bytenr, len) <= req->end;
 }
 
+/*
+ * The rule scope of a clone or of a relocation leaf opens on its first item
+ * and closes when the state ends (its owner's cleanup attribute), if open.
+ */
+static void scope_enter(struct btrfsx_rule_scope *scope, bool *scoped,
+			struct btrfsx_fs *fs, enum btrfsx_range_caller caller,
+			bool excl)
+{
+	if (*scoped)
+		return;
+	btrfsx_rule_scope_open(scope, fs, caller, excl);
+	*scoped = true;
+}
+
+static void scope_leave(struct btrfsx_rule_scope *scope, bool *scoped)
+{
+	if (!*scoped)
+		return;
+	btrfsx_rule_scope_close(scope);
+	*scoped = false;
+}
+
 /* Clone and dedupe */
 
 static void clone_unlock(struct btrfsx_clone *c)
@@ -81,10 +103,7 @@ static void clone_unlock(struct btrfsx_clone *c)
  */
 int btrfsx_clone_item(struct btrfsx_clone *c, u64 disk_bytenr, u64 disk_len)
 {
-	if (!c->scoped) {
-		btrfsx_rule_scope_open(&c->scope, c->fs, c->caller, false);
-		c->scoped = true;
-	}
+	scope_enter(&c->scope, &c->scoped, c->fs, c->caller, false);
 	/* Revalidate: after a wait the item may point at another extent. */
 	if (c->locked &&
 	    !btrfsx_extent_held(c->fs, &c->req, disk_bytenr, disk_len, false))
@@ -138,10 +157,7 @@ void btrfsx_clone_item_end(struct btrfsx_clone *c)
 void btrfsx_clone_end(struct btrfsx_clone *c)
 {
 	clone_unlock(c);
-	if (c->scoped) {
-		btrfsx_rule_scope_close(&c->scope);
-		c->scoped = false;
-	}
+	scope_leave(&c->scope, &c->scoped);
 }
 
 /* Relocation */
@@ -162,11 +178,7 @@ bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len,
 	struct btrfsx_fs *fs = rl->fs;
 	const struct btrfsx_range_req *held;
 
-	if (!rl->scoped) {
-		btrfsx_rule_scope_open(&rl->scope, fs, BTRFSX_RANGE_RELOCATION,
-				       true);
-		rl->scoped = true;
-	}
+	scope_enter(&rl->scope, &rl->scoped, fs, BTRFSX_RANGE_RELOCATION, true);
 	/* The previous item's references are queued (or it was skipped). */
 	reloc_item_end(rl);
 	if (reloc_tree || !btrfsx_rule_enabled())
@@ -191,10 +203,7 @@ bool btrfsx_reloc_item(struct btrfsx_reloc_leaf *rl, u64 bytenr, u64 len,
 void btrfsx_reloc_leaf_end(struct btrfsx_reloc_leaf *rl)
 {
 	reloc_item_end(rl);
-	if (rl->scoped) {
-		btrfsx_rule_scope_close(&rl->scope);
-		rl->scoped = false;
-	}
+	scope_leave(&rl->scope, &rl->scoped);
 }
 
 /*

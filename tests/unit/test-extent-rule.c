@@ -558,7 +558,7 @@ static void test_cleanup_ends_state(void)
 	CHECK(reloc_leaf_returns(fs));
 	CHECK(domain_empty(&fs->disk));
 	CHECK_EQ(shim_lockdep_depth(), 0);
-	/* Both locked: the locks really were taken, and counted. */
+	/* Not skipped: reloc_leaf_returns() did take EXT_B. */
 	CHECK_EQ(atomic64_read(&fs->reloc_busy), 0);
 	fs_done(fs);
 }
