@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by tests/fstests/run and tests/fstests/long: the verdict on one
+# test from its results on stock btrfs and on btrfsx.
+
+# fstests_tap N TEST STOCK STOCK_S BTRFSX BTRFSX_S STOCK_WHY BTRFSX_WHY
+# Prints the TAP line; returns 1 when it is "not ok": the test passes on
+# stock btrfs and fails, hangs, is not run or has no result on btrfsx.  A
+# test that does not pass on stock is reported as a SKIP with its reason.
+fstests_tap() {
+	local n=$1 t=$2 s=${3:-missing} ts=${4:-?} x=${5:-missing} tx=${6:-?} ws=${7:-} wx=${8:-}
+	local desc="$t (stock $s $ts s, btrfsx $x $tx s)"
+
+	if [ "$x" = pass ]; then
+		echo "ok $n - $desc"
+	elif [ "$s" = pass ]; then
+		echo "not ok $n - $desc: $wx"
+		return 1
+	elif [ "$s" = notrun ] && [ "$x" = notrun ]; then
+		echo "ok $n - $t # SKIP not run on either: $ws"
+	else
+		echo "ok $n - $t # SKIP stock $s too ($ws), see docs/fstests.md"
+	fi
+	return 0
+}
