@@ -21,7 +21,8 @@ _require_cmd xfs_io
 _require_disks 1
 D=${DISKS[0]}
 M=$SCRATCH/cancel
-CYCLES=3
+CYCLES=2
+_long && CYCLES=5
 NSRC=48 # 8 MiB sources: 384 MiB, in two data block groups at least
 LIMIT=60
 _loaded btrfs || _load_stock || _skip "stock btrfs module not available"
