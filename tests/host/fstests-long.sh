@@ -64,8 +64,12 @@ long --import "$k" "$TMP/d2" || _fail "import d2"
 [ -z "$(long --list "$k")" ] || _fail "to do after d2: $(long --list "$k")"
 got=$(FSTESTS_RETRY=1 long --list "$k" | tr '\n' ' ')
 [ "$got" = "btrfs/002 " ] || _fail "FSTESTS_RETRY=1 does not run the hang again: '$got'"
-# A line of another fstests tree is kept but does not count.
+# Lines of another fstests tree are kept, through merges, but do not count.
 printf 'generic/777\tpass\t1\tfail\t1\t\tx\tfeedfeedfeed\t0123456789ab\t2026-12-01 10:00 UTC\n' >>"$FSTESTS_RECORD"
+printf 'btrfs/001\tfail\t1\tfail\t1\t\t\tfeedfeedfeed\t0123456789ab\t2026-12-01 10:00 UTC\n' >>"$FSTESTS_RECORD"
+long --import "$k" "$TMP/d1" || _fail "import d1 a third time"
+[ "$(grep -c '^btrfs/001' "$FSTESTS_RECORD")" = 2 ] && grep -q 'feedfeedfeed' "$FSTESTS_RECORD" ||
+	_fail "a merge lost or doubled a line of another fstests tree: $(cat "$FSTESTS_RECORD")"
 
 # Nothing left to run: no VM, only the verdicts over the record.
 long "$k" >"$TMP/tap" 2>"$TMP/err"
@@ -81,8 +85,41 @@ not ok 4 - generic/001 (stock pass 9 s, btrfsx fail 10 s): output mismatch
 [ "$(cat "$TMP/tap")" = "$want" ] || _fail "TAP: $(diff <(echo "$want") "$TMP/tap")"
 
 long --summary "$FSTESTS_RECORD" >"$TMP/sum" || _fail "--summary failed"
-grep -q ': 5 tests, 2 regressions' "$TMP/sum" || _fail "summary: $(head -1 "$TMP/sum")"
+grep -q ': 6 tests, 2 regressions' "$TMP/sum" || _fail "summary: $(head -1 "$TMP/sum")"
 grep -qF '| generic/001 | pass 9 | fail 10 | output mismatch |' "$TMP/sum" || _fail "summary table: $(cat "$TMP/sum")"
+
+# The chunk loop, with a stand-in for tests/fstests/run: btrfs/005 ends the
+# VM in the btrfsx run (stock results only, a "VM run" failure).  Chunks of
+# 4 halve until btrfs/005 is alone, which is then recorded as a crash; every
+# other test is recorded once, from a chunk without btrfs/005.
+t btrfs/005 "auto"
+stub=$TMP/run-stub
+cat >"$stub" <<EOF
+#!/bin/bash
+[ "\$1" = --build ] && exec "$TOP/tests/fstests/run" --build
+mkdir -p "\$FSTESTS_OUT"
+rm -f "\$FSTESTS_OUT"/results-*.tsv
+wc -l <"\$FSTESTS_LIST" >>"$TMP/chunks"
+key=\$(basename "\$("$TOP/tests/fstests/run" --build)")
+echo "fstests (\${key#fstests-}), btrfsx 0123456789ab, kernel x, 2026-12-02 11:00 UTC" >"\$FSTESTS_OUT/table.txt"
+while read -r t; do printf '%s\tpass\t3\t\n' "\$t" >>"\$FSTESTS_OUT/results-stock.tsv"; done <"\$FSTESTS_LIST"
+if grep -qx btrfs/005 "\$FSTESTS_LIST"; then echo "not ok 9 - VM run (exit 1 after 9 s)"; exit 1; fi
+cp "\$FSTESTS_OUT/results-stock.tsv" "\$FSTESTS_OUT/results-btrfsx.tsv"
+EOF
+chmod +x "$stub"
+FSTESTS_RUN=$stub FSTESTS_CHUNK=4 FSTESTS_RECORD=$TMP/rec2.tsv long "$k" >"$TMP/tap2" 2>"$TMP/err2"
+rc=$?
+sed 's/^/# /' "$TMP/tap2"
+[ $rc = 1 ] || _fail "chunk loop: exit $rc, want 1: $(cat "$TMP/err2")"
+[ "$(tr '\n' ' ' <"$TMP/chunks")" = "4 2 3 2 1 2 1 1 " ] ||
+	_fail "chunk sizes $(tr '\n' ' ' <"$TMP/chunks") (want 4 2 3 2 1 2 1 1)"
+[ "$(grep -c . "$TMP/rec2.tsv")" = 6 ] || _fail "record of 5 tests: $(cat "$TMP/rec2.tsv")"
+grep -q $'^btrfs/005\tpass\t3\tcrash\t\t\tno result' "$TMP/rec2.tsv" ||
+	_fail "btrfs/005 not recorded as a crash: $(cat "$TMP/rec2.tsv")"
+grep -q '^not ok 4 - btrfs/005 (stock pass 3 s, btrfsx crash ? s): no result' "$TMP/tap2" ||
+	_fail "no 'not ok' for the crash"
+[ "$(grep -c '^not ok .*: VM run (exit 1' "$TMP/tap2")" = 5 ] || _fail "want 5 VM run failures in the TAP"
+[ "$(tail -n1 "$TMP/tap2")" = 1..10 ] || _fail "plan: $(tail -n1 "$TMP/tap2") (want 1..10)"
 
 _expect_error "a record without table.txt" "no table.txt" long --import "$k" "$TMP/none"
 _expect_error "bad chunk size" "take numbers" env FSTESTS_CHUNK=x tests/fstests/long "$k"
