@@ -121,6 +121,29 @@ grep -q '^not ok 4 - btrfs/005 (stock pass 3 s, btrfsx crash ? s): no result' "$
 [ "$(grep -c '^not ok .*: VM run (exit 1' "$TMP/tap2")" = 5 ] || _fail "want 5 VM run failures in the TAP"
 [ "$(tail -n1 "$TMP/tap2")" = 1..10 ] || _fail "plan: $(tail -n1 "$TMP/tap2") (want 1..10)"
 
+# The guest's cut_short: a test the run timeout killed is a "hang" when it
+# ran half the run's time or more, else "unrun" (run again later).  Its
+# start comes from fstests' "run fstests TEST at DATE" kernel log line.
+sed -n '/^cut_short() {/,/^}/p' tests/fstests/guest >"$TMP/cut_short.sh"
+[ -s "$TMP/cut_short.sh" ] || _fail "no cut_short in tests/fstests/guest"
+for ran in 300 1000; do
+	printf 'btrfs/033\tpass\t736\t\nbtrfs/036\thang\t\tstill running\nbtrfs/037\tunrun\t\tnot reached\n' >"$TMP/cut.tsv"
+	(
+		# shellcheck source=/dev/null
+		. "$TMP/cut_short.sh"
+		dmesg() { echo "[ 1.0] run fstests btrfs/036 at $(date -d "@$(($(date +%s) - ran))" '+%F %T')"; }
+		run_timeout=1800
+		cut_short "$TMP/cut.tsv"
+	)
+	want=unrun
+	[ $ran = 1000 ] && want=hang
+	got=$(awk -F'\t' '$1 == "btrfs/036" { print $2, $3 }' "$TMP/cut.tsv")
+	# (seconds as measured: the stub's clock reads a moment after cut_short's)
+	[ "${got% *}" = $want ] && [ "${got#* }" -ge $((ran - 5)) ] && [ "${got#* }" -le $((ran + 1)) ] || _fail "cut_short after $ran s of 1800: '$got' (want $want $ran)"
+	[ "$(grep -c . "$TMP/cut.tsv")" = 3 ] && grep -q $'^btrfs/037\tunrun' "$TMP/cut.tsv" ||
+		_fail "cut_short changed other lines: $(cat "$TMP/cut.tsv")"
+done
+
 _expect_error "a record without table.txt" "no table.txt" long --import "$k" "$TMP/none"
 _expect_error "bad chunk size" "take numbers" env FSTESTS_CHUNK=x tests/fstests/long "$k"
 exit 0
