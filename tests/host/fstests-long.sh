@@ -131,6 +131,7 @@ for ran in 300 1000; do
 	(
 		# shellcheck source=/dev/null
 		. "$TMP/cut_short.sh"
+		# shellcheck disable=SC2317 # cut_short calls it
 		dmesg() { echo "[ 1.0] run fstests btrfs/036 at $(date -d "@$(($(date +%s) - ran))" '+%F %T')"; }
 		run_timeout=1800
 		cut_short "$TMP/cut.tsv"
