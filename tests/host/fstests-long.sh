@@ -121,6 +121,29 @@ grep -q '^not ok 4 - btrfs/005 (stock pass 3 s, btrfsx crash ? s): no result' "$
 [ "$(grep -c '^not ok .*: VM run (exit 1' "$TMP/tap2")" = 5 ] || _fail "want 5 VM run failures in the TAP"
 [ "$(tail -n1 "$TMP/tap2")" = 1..10 ] || _fail "plan: $(tail -n1 "$TMP/tap2") (want 1..10)"
 
+# Tests that want more than four pool devices run in chunks of their own
+# with FSTESTS_POOL=8, the others with 4, in selection order otherwise.
+t btrfs/006 "auto"
+t btrfs/007 "auto quick clone"
+echo '_require_scratch_dev_pool 6' >>"$f/tests/btrfs/006"
+echo '	_require_scratch_dev_pool 5 # comment' >>"$f/tests/btrfs/007"
+echo '# _require_scratch_dev_pool 5 (a comment)' >>"$f/tests/btrfs/002"
+cat >"$stub" <<EOF
+#!/bin/bash
+[ "\$1" = --build ] && exec "$TOP/tests/fstests/run" --build
+mkdir -p "\$FSTESTS_OUT"
+echo "\$FSTESTS_POOL: \$(tr '\n' ' ' <"\$FSTESTS_LIST")|" >>"$TMP/pools"
+key=\$(basename "\$("$TOP/tests/fstests/run" --build)")
+echo "fstests (\${key#fstests-}), btrfsx 0123456789ab, kernel x, 2026-12-02 11:00 UTC" >"\$FSTESTS_OUT/table.txt"
+while read -r t; do printf '%s\tpass\t3\t\n' "\$t"; done <"\$FSTESTS_LIST" >"\$FSTESTS_OUT/results-stock.tsv"
+cp "\$FSTESTS_OUT/results-stock.tsv" "\$FSTESTS_OUT/results-btrfsx.tsv"
+EOF
+FSTESTS_RUN=$stub FSTESTS_CHUNK=3 FSTESTS_RECORD=$TMP/rec3.tsv long "$k" >"$TMP/tap3" 2>"$TMP/err3" ||
+	_fail "pool chunks: exit $?: $(cat "$TMP/err3")"
+want="4: btrfs/001 btrfs/004 btrfs/002 |8: btrfs/007 btrfs/006 |4: btrfs/005 generic/001 |"
+[ "$(tr -d '\n' <"$TMP/pools")" = "$want" ] || _fail "pool chunks: $(tr -d '\n' <"$TMP/pools") (want $want)"
+echo "# pool chunks: $want"
+
 # The guest's cut_short: a test the run timeout killed is a "hang" when it
 # ran half the run's time or more, else "unrun" (run again later).  Its
 # start comes from fstests' "run fstests TEST at DATE" kernel log line.
@@ -147,4 +170,6 @@ done
 
 _expect_error "a record without table.txt" "no table.txt" long --import "$k" "$TMP/none"
 _expect_error "bad chunk size" "take numbers" env FSTESTS_CHUNK=x tests/fstests/long "$k"
+_expect_error "a pool of 3" "FSTESTS_POOL=3: the pool takes 4 to 8 disks" env FSTESTS_POOL=3 tests/fstests/run "$k"
+_expect_error "no vCPU" "FSTESTS_SMP=0: not a number of vCPUs" env FSTESTS_SMP=0 tests/fstests/run "$k"
 exit 0
