@@ -4,7 +4,9 @@
 # unloaded, btrfsx registers under the stock names (filesystem type btrfs,
 # /sys/fs/btrfs, /dev/btrfs-control with minor 234): mount -t btrfs works
 # and keeps the data, and unchanged btrfs-progs work, including mkfs.btrfs
-# and "btrfs device scan" registering a RAID1 with it.  Restores the state
+# and "btrfs device scan" registering a RAID1 with it; "modprobe btrfs"
+# with "alias btrfs btrfsx" finds btrfsx, never the stock module (an
+# "install btrfs" line would not keep it away).  Restores the state
 # the other tests expect at the end: btrfs loaded, btrfsx loaded normally.
 . ./common.sh
 _require_disks 2
@@ -16,8 +18,10 @@ ko=$(_btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
 _loaded btrfs || _skip "the stock btrfs module is not loaded"
 [ -e /sys/module/btrfsx/parameters/dropin ] || _fail "btrfsx has no dropin parameter"
 
+conf=/etc/modprobe.d/btrfsx-dropin-test.conf
 restore() {
 	umount $M 2>/dev/null
+	rm -f $conf
 	if _loaded btrfsx && [ "$(cat /sys/module/btrfsx/parameters/dropin)" = Y ]; then
 		rmmod btrfsx || echo "restore: rmmod btrfsx failed" >&2
 	fi
@@ -55,6 +59,26 @@ grep -qP '^\s*btrfsx$' /proc/filesystems && _fail "btrfsx in /proc/filesystems i
 [ ! -e /dev/btrfsx-control ] || _fail "/dev/btrfsx-control exists in drop-in mode"
 [ "$(cat /sys/module/btrfsx/parameters/dropin)" = Y ] || _fail "dropin parameter not Y"
 dmesg | grep -q 'btrfsx: drop-in mode' || _fail "no drop-in banner in dmesg"
+
+# modprobe btrfs (fstests runs it before reading /sys/fs/btrfs/features):
+# kmod ignores "install btrfs ..." when btrfs.ko has soft dependencies (6.1
+# and 6.12: crc32c, sha256, ...; 7.2 has none), so it would try the stock
+# module; "alias btrfs btrfsx" makes it find btrfsx on every kernel.
+echo 'install btrfs /bin/false' >$conf
+out=$(modprobe -n -v btrfs 2>&1)
+if [ -n "$(modinfo -F softdep btrfs 2>/dev/null)" ]; then
+	grep -q 'insmod .*/btrfs\.ko' <<<"$out" ||
+		_fail "kmod honours 'install btrfs' of a module with softdeps (docs/btrfs-progs.md says it does not): $out"
+else
+	grep -q 'install /bin/false' <<<"$out" ||
+		_fail "kmod ignores 'install btrfs' of a module without softdeps: $out"
+fi
+_note "install btrfs /bin/false, softdeps '$(modinfo -F softdep btrfs 2>/dev/null | tr '\n' ' ')': modprobe -n -v btrfs: $out"
+echo 'alias btrfs btrfsx' >$conf
+_run modprobe btrfs
+rm -f $conf
+_loaded btrfs && _fail "modprobe btrfs loaded the stock module despite the alias"
+_loaded btrfsx || _fail "modprobe btrfs with the alias unloaded btrfsx"
 
 # mkfs.btrfs registers both devices through /dev/btrfs-control: with btrfsx.
 _mkfs -d raid1 -m raid1 "$A" "$B"
