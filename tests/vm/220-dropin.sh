@@ -66,14 +66,15 @@ dmesg | grep -q 'btrfsx: drop-in mode' || _fail "no drop-in banner in dmesg"
 # module; "alias btrfs btrfsx" makes it find btrfsx on every kernel.
 echo 'install btrfs /bin/false' >$conf
 out=$(modprobe -n -v btrfs 2>&1)
-if [ -n "$(modinfo -F softdep btrfs 2>/dev/null)" ]; then
+softdep=$(modinfo -F softdep btrfs 2>/dev/null | tr '\n' ' ')
+if [ -n "$softdep" ]; then
 	grep -q 'insmod .*/btrfs\.ko' <<<"$out" ||
 		_fail "kmod honours 'install btrfs' of a module with softdeps (docs/btrfs-progs.md says it does not): $out"
 else
 	grep -q 'install /bin/false' <<<"$out" ||
 		_fail "kmod ignores 'install btrfs' of a module without softdeps: $out"
 fi
-_note "install btrfs /bin/false, softdeps '$(modinfo -F softdep btrfs 2>/dev/null | tr '\n' ' ')': modprobe -n -v btrfs: $out"
+_note "install btrfs /bin/false, softdeps '$softdep': modprobe -n -v btrfs: $out"
 echo 'alias btrfs btrfsx' >$conf
 _run modprobe btrfs
 rm -f $conf
