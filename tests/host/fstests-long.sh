@@ -122,17 +122,21 @@ grep -q '^not ok 4 - btrfs/005 (stock pass 3 s, btrfsx crash ? s): no result' "$
 [ "$(tail -n1 "$TMP/tap2")" = 1..10 ] || _fail "plan: $(tail -n1 "$TMP/tap2") (want 1..10)"
 
 # Tests that want more than four pool devices run in chunks of their own
-# with FSTESTS_POOL=8, the others with 4, in selection order otherwise.
+# with FSTESTS_POOL=8, those that want a SCRATCH_DEV over 8 GiB with pool
+# disks that large (FSTESTS_DISK_GB), the others with four of 8 GiB, in
+# selection order otherwise.
 t btrfs/006 "auto"
 t btrfs/007 "auto quick clone"
 echo '_require_scratch_dev_pool 6' >>"$f/tests/btrfs/006"
 echo '	_require_scratch_dev_pool 5 # comment' >>"$f/tests/btrfs/007"
 echo '# _require_scratch_dev_pool 5 (a comment)' >>"$f/tests/btrfs/002"
+echo '_require_scratch_size $(($LOAD_FACTOR * 10 * 1024 * 1024)) #kB' >>"$f/tests/btrfs/004"
+echo '_require_scratch_size $((2 * 1024 * 1024))' >>"$f/tests/generic/001"
 cat >"$stub" <<EOF
 #!/bin/bash
 [ "\$1" = --build ] && exec "$TOP/tests/fstests/run" --build
 mkdir -p "\$FSTESTS_OUT"
-echo "\$FSTESTS_POOL: \$(tr '\n' ' ' <"\$FSTESTS_LIST")|" >>"$TMP/pools"
+echo "\$FSTESTS_POOL/\${FSTESTS_DISK_GB:-8}: \$(tr '\n' ' ' <"\$FSTESTS_LIST")|" >>"$TMP/pools"
 key=\$(basename "\$("$TOP/tests/fstests/run" --build)")
 echo "fstests (\${key#fstests-}), btrfsx 0123456789ab, kernel x, 2026-12-02 11:00 UTC" >"\$FSTESTS_OUT/table.txt"
 while read -r t; do printf '%s\tpass\t3\t\n' "\$t"; done <"\$FSTESTS_LIST" >"\$FSTESTS_OUT/results-stock.tsv"
@@ -140,7 +144,7 @@ cp "\$FSTESTS_OUT/results-stock.tsv" "\$FSTESTS_OUT/results-btrfsx.tsv"
 EOF
 FSTESTS_RUN=$stub FSTESTS_CHUNK=3 FSTESTS_RECORD=$TMP/rec3.tsv long "$k" >"$TMP/tap3" 2>"$TMP/err3" ||
 	_fail "pool chunks: exit $?: $(cat "$TMP/err3")"
-want="4: btrfs/001 btrfs/004 btrfs/002 |8: btrfs/007 btrfs/006 |4: btrfs/005 generic/001 |"
+want="4/8: btrfs/001 btrfs/002 btrfs/005 |8/8: btrfs/007 btrfs/006 |4/10: btrfs/004 |4/8: generic/001 |"
 [ "$(tr -d '\n' <"$TMP/pools")" = "$want" ] || _fail "pool chunks: $(tr -d '\n' <"$TMP/pools") (want $want)"
 echo "# pool chunks: $want"
 
@@ -171,5 +175,6 @@ done
 _expect_error "a record without table.txt" "no table.txt" long --import "$k" "$TMP/none"
 _expect_error "bad chunk size" "take numbers" env FSTESTS_CHUNK=x tests/fstests/long "$k"
 _expect_error "a pool of 3" "FSTESTS_POOL=3: the pool takes 4 to 8 disks" env FSTESTS_POOL=3 tests/fstests/run "$k"
+_expect_error "4 GiB disks" "FSTESTS_DISK_GB=4: the pool disks take 8 to 64 GiB" env FSTESTS_DISK_GB=4 tests/fstests/run "$k"
 _expect_error "no vCPU" "FSTESTS_SMP=0: not a number of vCPUs" env FSTESTS_SMP=0 tests/fstests/run "$k"
 exit 0
