@@ -124,10 +124,14 @@ grep -q '^not ok 4 - btrfs/005 (stock pass 3 s, btrfsx crash ? s): no result' "$
 # Tests that want more than four pool devices run in chunks of their own
 # with FSTESTS_POOL=8, those that want a SCRATCH_DEV over 8 GiB with pool
 # disks that large (FSTESTS_DISK_GB), the others with four of 8 GiB, in
-# selection order otherwise.
+# selection order otherwise.  A size that is no product of numbers (08), or
+# over 64 GiB, keeps the default shape.
 t btrfs/006 "auto"
 t btrfs/007 "auto quick clone"
 echo '_require_scratch_dev_pool 6' >>"$f/tests/btrfs/006"
+echo '_scratch_mkfs_sized $((12 * 1024 * 1024 * 1024)) >>$seqres.full 2>&1' >>"$f/tests/btrfs/006"
+echo '_require_scratch_size $((08 * 1024 * 1024))' >>"$f/tests/btrfs/005"
+echo '_require_scratch_size $((65 * 1024 * 1024))' >>"$f/tests/generic/001"
 echo '	_require_scratch_dev_pool 5 # comment' >>"$f/tests/btrfs/007"
 echo '# _require_scratch_dev_pool 5 (a comment)' >>"$f/tests/btrfs/002"
 echo '_require_scratch_size $(($LOAD_FACTOR * 10 * 1024 * 1024)) #kB' >>"$f/tests/btrfs/004"
@@ -144,7 +148,7 @@ cp "\$FSTESTS_OUT/results-stock.tsv" "\$FSTESTS_OUT/results-btrfsx.tsv"
 EOF
 FSTESTS_RUN=$stub FSTESTS_CHUNK=3 FSTESTS_RECORD=$TMP/rec3.tsv long "$k" >"$TMP/tap3" 2>"$TMP/err3" ||
 	_fail "pool chunks: exit $?: $(cat "$TMP/err3")"
-want="4/8: btrfs/001 btrfs/002 btrfs/005 |8/8: btrfs/007 btrfs/006 |4/10: btrfs/004 |4/8: generic/001 |"
+want="4/8: btrfs/001 btrfs/002 btrfs/005 |8/8: btrfs/007 |4/10: btrfs/004 |8/12: btrfs/006 |4/8: generic/001 |"
 [ "$(tr -d '\n' <"$TMP/pools")" = "$want" ] || _fail "pool chunks: $(tr -d '\n' <"$TMP/pools") (want $want)"
 echo "# pool chunks: $want"
 
