@@ -74,7 +74,7 @@ TREE_TYPES = {INODE_ITEM, INODE_REF, XATTR_ITEM, DIR_ITEM, DIR_INDEX,
               EXTENT_DATA, EXTENT_CSUM, ROOT_ITEM, ROOT_REF, EXTENT_ITEM,
               METADATA_ITEM, BLOCK_GROUP_ITEM, DEV_EXTENT, DEV_ITEM, CHUNK_ITEM}
 
-BAD = re.compile(r"WARNING:|BUG:|Oops|general protection fault|Call Trace|"
+BAD = re.compile(r"kernel log lost|WARNING:|BUG:|Oops|general protection fault|Call Trace|"
                  r"kernel BUG|RIP:|[Tt]ransaction (\d+ )?aborted|"
                  r"forced readonly|possible recursive locking|"
                  r"circular locking dependency|inconsistent lock state|"
