@@ -1,7 +1,7 @@
 #!/bin/bash
 # Purpose: concurrent writers, clone and dedupe loops, snapshots, full balances and scrubs on one btrfsx filesystem lose no data (sha256 of every file) and abort nothing.
 #
-# 50 s in make check, 30 min in long mode (lib-reliability.sh), or
+# 30 s in make check, 30 min in long mode (lib-reliability.sh), or
 # BTRFSX_STRESS_SECS.  Each loop keeps a sha256 manifest of what its files
 # must hold, computed from the source copies in tmpfs; every file is checked
 # at the end, again after a remount, and btrfs check must be clean.
@@ -12,7 +12,7 @@ _require_disks 1
 D=${DISKS[0]}
 M=$SCRATCH/st
 W=$SCRATCH/st-work # tmpfs: sources, manifests, counters
-secs=50
+secs=30
 _long && secs=1800
 secs=${BTRFSX_STRESS_SECS:-$secs}
 fs=${BTRFSX_STRESS_FS:-btrfsx} # btrfs: the same stress on stock, to compare

@@ -1,17 +1,17 @@
 #!/bin/bash
 # Purpose: repeated insmod/mount/work/umount/rmmod of btrfsx beside a mounted stock btrfs leaves nothing behind (sysfs, control device, slab caches) and keeps both filesystems' data.
 #
-# 10 cycles in make check, 100 in long mode (lib-reliability.sh), or
+# 5 cycles in make check, 100 in long mode (lib-reliability.sh), or
 # BTRFSX_CYCLES.  btrfsx is loaded again at the end for the tests after this.
 . ./common.sh
 . ./lib-reliability.sh
 _require_disks 2
 ko=$(_btrfsx_ko) || _skip "no btrfsx.ko path in \$VM_OUT/.vm/env (VM_KOS)"
 [ -f "$ko" ] || _skip "$ko not readable in the guest"
-# insmod from tmpfs, not over 9p: ten loads of a 4 MB module add up.
+# insmod from tmpfs, not over 9p: repeated loads of a 4 MB module add up.
 cp "$ko" /tmp/btrfsx-lifecycle.ko || _fail "cannot copy $ko"
 ko=/tmp/btrfsx-lifecycle.ko
-cycles=10
+cycles=5
 _long && cycles=100
 cycles=${BTRFSX_CYCLES:-$cycles}
 A=${DISKS[0]} B=${DISKS[1]}

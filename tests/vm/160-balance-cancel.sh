@@ -21,7 +21,7 @@ _require_cmd xfs_io
 _require_disks 1
 D=${DISKS[0]}
 M=$SCRATCH/cancel
-CYCLES=2
+CYCLES=1
 _long && CYCLES=5
 NSRC=48 # 8 MiB sources: 384 MiB, in two data block groups at least
 LIMIT=60
