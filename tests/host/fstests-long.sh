@@ -177,6 +177,25 @@ for ran in 300 1000 30000; do
 		_fail "cut_short changed other lines: $(cat "$TMP/cut.tsv")"
 done
 
+# The guest's mismatch_detail: an "output mismatch" reason becomes the
+# first differing lines and the kernel commits of fstests' hints (the
+# .out.bad it names is gone once the output directory is used again).
+sed -n '/^mismatch_detail() {/,/^}/p' tests/fstests/guest >"$TMP/mismatch.sh"
+[ -s "$TMP/mismatch.sh" ] || _fail "no mismatch_detail in tests/fstests/guest"
+mkdir -p "$TMP/fst/tests/btrfs" "$TMP/base/btrfs"
+printf 'QA output created by 325\nextents: 1\ndone\n' >"$TMP/fst/tests/btrfs/325.out"
+printf 'QA output created by 325\nextents: 4\ndone\n' >"$TMP/base/btrfs/325.out.bad"
+printf 'HINT: You _MAY_ be missing kernel fix:\n      a0f062539085 btrfs: fix extent map merging\n' >"$TMP/base/btrfs/325.hints"
+printf 'btrfs/325\tfail\t12\t- output mismatch (see x)\nbtrfs/326\thang\t\tstill running\nbtrfs/327\tfail\t3\t_check_dmesg: something found\n' >"$TMP/mm.tsv"
+(
+	# shellcheck source=/dev/null
+	. "$TMP/mismatch.sh"
+	FST=$TMP/fst
+	mismatch_detail "$TMP/mm.tsv" "$TMP/base"
+)
+want=$'btrfs/325\tfail\t12\toutput mismatch (hints: a0f062539085): < extents: 1 > extents: 4\nbtrfs/326\thang\t\tstill running\nbtrfs/327\tfail\t3\t_check_dmesg: something found'
+[ "$(cat "$TMP/mm.tsv")" = "$want" ] || _fail "mismatch_detail: $(cat -A "$TMP/mm.tsv")"
+
 _expect_error "a record without table.txt" "no table.txt" long --import "$k" "$TMP/none"
 _expect_error "bad chunk size" "take numbers" env FSTESTS_CHUNK=x tests/fstests/long "$k"
 _expect_error "a pool of 3" "FSTESTS_POOL=3: the pool takes 4 to 8 disks" env FSTESTS_POOL=3 tests/fstests/run "$k"
