@@ -26,6 +26,11 @@ long() { tests/fstests/long "$@"; }
 got=$(long --list "$k" | tr '\n' ' ')
 [ "$got" = "btrfs/001 btrfs/004 btrfs/002 generic/001 " ] ||
 	_fail "selection or order: '$got' (want btrfs/001 btrfs/004 btrfs/002 generic/001)"
+got=$(FSTESTS_LATER="btrfs/004 btrfs/001" long --list "$k" | tr '\n' ' ')
+[ "$got" = "btrfs/002 generic/001 btrfs/004 btrfs/001 " ] ||
+	_fail "FSTESTS_LATER order: '$got' (want btrfs/002 generic/001 btrfs/004 btrfs/001)"
+_expect_error "FSTESTS_LATER of a test not selected" "FSTESTS_LATER: btrfs/003 is not in the selection" \
+	env FSTESTS_LATER=btrfs/003 tests/fstests/long --list "$k"
 key=$(basename "$(tests/fstests/run --build)")
 key=${key#fstests-}
 
