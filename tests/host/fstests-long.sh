@@ -29,6 +29,16 @@ got=$(long --list "$k" | tr '\n' ' ')
 got=$(FSTESTS_LATER="btrfs/004 btrfs/001" long --list "$k" | tr '\n' ' ')
 [ "$got" = "btrfs/002 generic/001 btrfs/004 btrfs/001 " ] ||
 	_fail "FSTESTS_LATER order: '$got' (want btrfs/002 generic/001 btrfs/004 btrfs/001)"
+# A selection whose list is more than a pipe holds (64 KiB): the first test
+# in FSTESTS_LATER is found while the rest of the list is still being written.
+big=$TMP/fst-big
+cp -r "$f" "$big"
+for i in $(seq 1000 7999); do
+	printf '#! /bin/bash\n. ./common/preamble\n_begin_fstest auto clone\n' >"$big/tests/generic/$i"
+done
+got=$(FSTESTS=$big FSTESTS_LATER="btrfs/001" long --list "$k" | tail -n 1) ||
+	_fail "FSTESTS_LATER in a selection of 7004 tests failed"
+[ "$got" = btrfs/001 ] || _fail "FSTESTS_LATER in a big selection: last is '$got'"
 _expect_error "FSTESTS_LATER of a test not selected" "FSTESTS_LATER: btrfs/003 is not in the selection" \
 	env FSTESTS_LATER=btrfs/003 tests/fstests/long --list "$k"
 key=$(basename "$(tests/fstests/run --build)")
