@@ -42,6 +42,14 @@ got=${got##*$'\n'}
 [ "$got" = btrfs/001 ] || _fail "FSTESTS_LATER in a big selection: last is '$got'"
 _expect_error "FSTESTS_LATER of a test not selected" "FSTESTS_LATER: btrfs/003 is not in the selection" \
 	env FSTESTS_LATER=btrfs/003 tests/fstests/long --list "$k"
+# Every quick test before every other one: a generic quick test goes
+# before the btrfs tests that are not quick.
+q=$TMP/fst-quick
+cp -r "$f" "$q"
+printf '#! /bin/bash\n. ./common/preamble\n_begin_fstest auto quick dedupe\n' >"$q/tests/generic/003"
+got=$(FSTESTS=$q long --list "$k" | tr '\n' ' ')
+[ "$got" = "btrfs/001 generic/003 btrfs/004 btrfs/002 generic/001 " ] ||
+	_fail "quick first: '$got' (want btrfs/001 generic/003 btrfs/004 btrfs/002 generic/001)"
 key=$(basename "$(tests/fstests/run --build)")
 key=${key#fstests-}
 
