@@ -150,8 +150,10 @@ grep -q '^not ok 4 - btrfs/005 (stock pass 3 s, btrfsx crash ? s): no result' "$
 # with FSTESTS_POOL=8, those that want a SCRATCH_DEV over 8 GiB with pool
 # disks that large (FSTESTS_DISK_GB), the others with four of 8 GiB, in
 # selection order otherwise, quick tests in chunks apart from the others.
-# A size that is no product of numbers (08), or over 64 GiB, keeps the
-# default shape.
+# Free space on SCRATCH_MNT wants a GiB more, and the size may use the
+# test's own variables.  A size that is not arithmetic on numbers (08, a
+# variable the test does not set so), or over 64 GiB, keeps the default
+# shape; so does free space on TEST_DIR.
 t btrfs/006 "auto"
 t btrfs/007 "auto quick clone"
 echo '_require_scratch_dev_pool 6' >>"$f/tests/btrfs/006"
@@ -162,6 +164,10 @@ echo '	_require_scratch_dev_pool 5 # comment' >>"$f/tests/btrfs/007"
 echo '# _require_scratch_dev_pool 5 (a comment)' >>"$f/tests/btrfs/002"
 echo '_require_scratch_size $(($LOAD_FACTOR * 10 * 1024 * 1024)) #kB' >>"$f/tests/btrfs/004"
 echo '_require_scratch_size $((2 * 1024 * 1024))' >>"$f/tests/generic/001"
+printf '%s\n' 'filesize=$((10 * 1024 * 1024 * 1024)) #10G size' \
+	'_require_fs_space $SCRATCH_MNT $(($filesize / 1024))' >>"$f/tests/generic/001"
+printf '%s\n' 'size=$(_small_fs_size)' '_require_fs_space "$SCRATCH_MNT" $(($size * 16))' \
+	'_require_fs_space $TEST_DIR $((20 * 1024 * 1024))' >>"$f/tests/btrfs/002"
 cat >"$stub" <<EOF
 #!/bin/bash
 [ "\$1" = --build ] && exec "$TOP/tests/fstests/run" --build
@@ -174,7 +180,7 @@ cp "\$FSTESTS_OUT/results-stock.tsv" "\$FSTESTS_OUT/results-btrfsx.tsv"
 EOF
 FSTESTS_RUN=$stub FSTESTS_CHUNK=3 FSTESTS_RECORD=$TMP/rec3.tsv long "$k" >"$TMP/tap3" 2>"$TMP/err3" ||
 	_fail "pool chunks: exit $?: $(cat "$TMP/err3")"
-want="4/8: btrfs/001 |8/8: btrfs/007 |4/10: btrfs/004 |4/8: btrfs/002 btrfs/005 generic/001 |8/12: btrfs/006 |"
+want="4/8: btrfs/001 |8/8: btrfs/007 |4/10: btrfs/004 |4/8: btrfs/002 btrfs/005 |8/12: btrfs/006 |4/11: generic/001 |"
 [ "$(tr -d '\n' <"$TMP/pools")" = "$want" ] || _fail "pool chunks: $(tr -d '\n' <"$TMP/pools") (want $want)"
 echo "# pool chunks: $want"
 
