@@ -237,6 +237,34 @@ grep -qF '# budget: btrfs/002 wants 1100 s by its record' "$TMP/err4" || _fail "
 [ "$(FSTESTS_RECORD=$TMP/b/rec.tsv long --list "$k")" = btrfs/002 ] ||
 	_fail "budget: left to do: $(FSTESTS_RECORD=$TMP/b/rec.tsv long --list "$k")"
 
+# What a failure left in the chunk's output directory, which the next boot
+# empties, is kept, and the record's reason points at the copy.
+cat >"$stub" <<EOF
+#!/bin/bash
+[ "\$1" = --build ] && exec "$TOP/tests/fstests/run" --build
+rm -rf "\$FSTESTS_OUT"
+mkdir -p "\$FSTESTS_OUT/btrfsx/btrfs"
+key=\$(basename "\$("$TOP/tests/fstests/run" --build)")
+echo "fstests (\${key#fstests-}), btrfsx 0123456789ab, kernel x, 2026-12-02 11:00 UTC" >"\$FSTESTS_OUT/table.txt"
+echo "boot of \$(cat "\$FSTESTS_LIST")" >"\$FSTESTS_OUT/console.log"
+while read -r t; do printf '%s\tpass\t3\t\n' "\$t"; done <"\$FSTESTS_LIST" >"\$FSTESTS_OUT/results-stock.tsv"
+cp "\$FSTESTS_OUT/results-stock.tsv" "\$FSTESTS_OUT/results-btrfsx.tsv"
+if grep -qx btrfs/002 "\$FSTESTS_LIST"; then
+	echo "WARNING: at fs/btrfs/x.c" >"\$FSTESTS_OUT/btrfsx/btrfs/002.dmesg"
+	printf 'btrfs/002\tfail\t4\t_check_dmesg: something found in dmesg (see %s/btrfsx/btrfs/002.dmesg)\n' \
+		"\$PWD/\$FSTESTS_OUT" >"\$FSTESTS_OUT/results-btrfsx.tsv"
+fi
+EOF
+FSTESTS_RUN=$stub FSTESTS_CHUNK=1 FSTESTS_RECORD=$TMP/rec5.tsv long "$k" >"$TMP/tap5" 2>"$TMP/err5"
+kept=$TOP/build/fstests/long-$k-kept/btrfsx/btrfs
+grep -qx 'WARNING: at fs/btrfs/x.c' "$kept/002.dmesg" && grep -qx 'boot of btrfs/002' "$kept/002.console.log" ||
+	_fail "btrfs/002's dmesg or console.log not kept in $kept: $(ls -R "$TOP/build/fstests/long-$k-kept")"
+grep -qF "something found in dmesg (see $kept/002.dmesg)" "$TMP/rec5.tsv" ||
+	_fail "the record's reason does not point at the kept dmesg: $(grep '^btrfs/002' "$TMP/rec5.tsv")"
+[ ! -e "$kept/../../stock" ] && [ "$(ls "$kept")" = "002.console.log
+002.dmesg" ] || _fail "kept more than btrfs/002's failure: $(ls -R "$TOP/build/fstests/long-$k-kept")"
+rm -rf "$TOP/build/fstests/long-$k-kept"
+
 # The guest's cut_short: a test the run timeout killed is a "hang" when it
 # ran half the run's time or more (but not more than all of it: then the
 # guest's clock jumped), else "unrun" (run again later).  Its
