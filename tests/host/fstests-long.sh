@@ -20,7 +20,7 @@ t btrfs/003 "quick balance"     # not auto: not selected
 t btrfs/004 "auto balance"
 t generic/001 "auto clone"
 t generic/002 "auto quick rw"   # no generic group of the selection
-export FSTESTS=$f FSTESTS_CACHE=$TMP/cache FSTESTS_RECORD=$TMP/rec.tsv
+export FSTESTS=$f FSTESTS_CACHE=$TMP/cache FSTESTS_RECORD=$TMP/rec.tsv FSTESTS_KEPT=$TMP/kept
 long() { tests/fstests/long "$@"; }
 
 got=$(long --list "$k" | tr '\n' ' ')
@@ -255,15 +255,15 @@ if grep -qx btrfs/002 "\$FSTESTS_LIST"; then
 		"\$PWD/\$FSTESTS_OUT" >"\$FSTESTS_OUT/results-btrfsx.tsv"
 fi
 EOF
+rm -rf "$TMP/kept"
 FSTESTS_RUN=$stub FSTESTS_CHUNK=1 FSTESTS_RECORD=$TMP/rec5.tsv long "$k" >"$TMP/tap5" 2>"$TMP/err5"
-kept=$TOP/build/fstests/long-$k-kept/btrfsx/btrfs
+kept=$TMP/kept/btrfsx/btrfs
 grep -qx 'WARNING: at fs/btrfs/x.c' "$kept/002.dmesg" && grep -qx 'boot of btrfs/002' "$kept/002.console.log" ||
-	_fail "btrfs/002's dmesg or console.log not kept in $kept: $(ls -R "$TOP/build/fstests/long-$k-kept")"
+	_fail "btrfs/002's dmesg or console.log not kept in $kept: $(ls -R "$TMP/kept")"
 grep -qF "something found in dmesg (see $kept/002.dmesg)" "$TMP/rec5.tsv" ||
 	_fail "the record's reason does not point at the kept dmesg: $(grep '^btrfs/002' "$TMP/rec5.tsv")"
 [ ! -e "$kept/../../stock" ] && [ "$(ls "$kept")" = "002.console.log
-002.dmesg" ] || _fail "kept more than btrfs/002's failure: $(ls -R "$TOP/build/fstests/long-$k-kept")"
-rm -rf "$TOP/build/fstests/long-$k-kept"
+002.dmesg" ] || _fail "kept more than btrfs/002's failure: $(ls -R "$TMP/kept")"
 
 # The guest's cut_short: a test the run timeout killed is a "hang" when it
 # ran half the run's time or more (but not more than all of it: then the
