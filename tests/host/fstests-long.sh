@@ -310,6 +310,24 @@ printf 'btrfs/325\tfail\t12\t- output mismatch (see x)\nbtrfs/326\thang\t\tstill
 want=$'btrfs/325\tfail\t12\toutput mismatch (hints: a0f062539085): < extents: 1 > extents: 4\nbtrfs/326\thang\t\tstill running\nbtrfs/327\tfail\t3\t_check_dmesg: something found\ngeneric/298\tfail\t44\t'"$busy"
 [ "$(cat "$TMP/mm.tsv")" = "$want" ] || _fail "mismatch_detail: $(cat -A "$TMP/mm.tsv")"
 
+# A VM that cannot start (scripts/dev/vm exit 125: no qemu, say) is a
+# failed run with nothing to record, not a "crash" of every test: on a
+# fresh host without qemu, long once recorded 45 such lines.  On a copy
+# of the scripts, with a stand-in module; VM_ACCEL=none stops the VM early.
+c=$TMP/copy
+mkdir -p "$c/build/$k"
+cp -r tests scripts "$c/"
+: >"$c/build/$k/btrfsx.ko"
+VM_ACCEL=none "$c/tests/fstests/run" "$k" >"$TMP/tap6" 2>"$TMP/err6"
+rc=$?
+[ $rc = 2 ] && grep -q "the VM could not run the tests: vm: VM_ACCEL must be kvm or tcg" "$TMP/err6" ||
+	_fail "run with a VM that cannot start: exit $rc (want 2): $(tail -n 3 "$TMP/err6")"
+VM_ACCEL=none FSTESTS_CHUNK=1 FSTESTS_RECORD=$TMP/rec6.tsv "$c/tests/fstests/long" "$k" >"$TMP/tap6" 2>"$TMP/err6"
+rc=$?
+[ $rc = 2 ] && [ "$(awk 'NR > 1' "$TMP/rec6.tsv" 2>/dev/null)" = "" ] ||
+	_fail "long with a VM that cannot start: exit $rc (want 2), recorded: $(cat "$TMP/rec6.tsv")"
+echo "# a VM that cannot start: $(grep -m1 'could not run' "$TMP/err6")"
+
 _expect_error "a record without table.txt" "no table.txt" long --import "$k" "$TMP/none"
 _expect_error "bad chunk size" "take numbers" env FSTESTS_CHUNK=x tests/fstests/long "$k"
 _expect_error "a pool of 3" "FSTESTS_POOL=3: the pool takes 4 to 8 disks" env FSTESTS_POOL=3 tests/fstests/run "$k"
