@@ -310,6 +310,31 @@ printf 'btrfs/325\tfail\t12\t- output mismatch (see x)\nbtrfs/326\thang\t\tstill
 want=$'btrfs/325\tfail\t12\toutput mismatch (hints: a0f062539085): < extents: 1 > extents: 4\nbtrfs/326\thang\t\tstill running\nbtrfs/327\tfail\t3\t_check_dmesg: something found\ngeneric/298\tfail\t44\t'"$busy"
 [ "$(cat "$TMP/mm.tsv")" = "$want" ] || _fail "mismatch_detail: $(cat -A "$TMP/mm.tsv")"
 
+# The guest's results: xunit's escaped messages come back as fstests
+# wrote them (the records once said "Can&apos;t fragment free space").
+sed -n '/^results() {/,/^}/p' tests/fstests/guest >"$TMP/results.sh"
+[ -s "$TMP/results.sh" ] || _fail "no results in tests/fstests/guest"
+mkdir -p "$TMP/rb"
+cat >"$TMP/rb/result.xml" <<'EOF'
+<testsuite name="xfstests">
+	<testcase classname="xfstests.global" name="generic/186" time="7">
+		<skipped message="Can&apos;t fragment free space on btrfs." />
+	</testcase>
+	<testcase classname="xfstests.global" name="btrfs/999" time="3">
+		<failure message="&quot;a&quot; &lt;b&gt; &amp;&amp; c" type="TestFail" />
+	</testcase>
+	<testcase classname="xfstests.global" name="btrfs/998" time="2">
+	</testcase>
+</testsuite>
+EOF
+(
+	# shellcheck source=/dev/null
+	. "$TMP/results.sh"
+	results "$TMP/rb" /dev/null "$TMP/rb.tsv" 0
+)
+want=$'generic/186\tnotrun\t7\tCan\'t fragment free space on btrfs.\nbtrfs/999\tfail\t3\t"a" <b> && c\nbtrfs/998\tpass\t2\t'
+[ "$(cat "$TMP/rb.tsv")" = "$want" ] || _fail "results from xunit: $(cat -A "$TMP/rb.tsv")"
+
 # A VM that cannot start (scripts/dev/vm exit 125: no qemu, say) is a
 # failed run with nothing to record, not a "crash" of every test: on a
 # fresh host without qemu, long once recorded 45 such lines.  On a copy
