@@ -236,6 +236,21 @@ want="4/8: btrfs/001 |8/8: btrfs/007 |4/10: btrfs/004 |4/8: btrfs/005 |8/12: btr
 grep -qF '# budget: btrfs/002 wants 1100 s by its record' "$TMP/err4" || _fail "budget: no word of btrfs/002: $(cat "$TMP/err4")"
 [ "$(FSTESTS_RECORD=$TMP/b/rec.tsv long --list "$k")" = btrfs/002 ] ||
 	_fail "budget: left to do: $(FSTESTS_RECORD=$TMP/b/rec.tsv long --list "$k")"
+# The records beside FSTESTS_RECORD are read again before each chunk: the
+# other kernel's run, beside this one, times generic/001 at 600 s during
+# this run's chunks, so generic/001 (2*600+300 > 1000 s) waits.
+mkdir -p "$TMP/c"
+head -n1 "$FSTESTS_RECORD" >"$TMP/c/other.tsv"
+sed "3i printf 'generic/001\\tpass\\t600\\tpass\\t590\\t\\t\\tfeedfeedfeed\\t0123456789ab\\t2026-12-01 10:00 UTC\\n' >>'$TMP/c/other.tsv'" \
+	"$stub" >"$stub.c"
+chmod +x "$stub.c"
+: >"$TMP/pools"
+FSTESTS_RUN=$stub.c FSTESTS_CHUNK=3 FSTESTS_BUDGET=1000 FSTESTS_RECORD=$TMP/c/rec.tsv long "$k" >"$TMP/tap5" 2>"$TMP/err5" ||
+	_fail "budget, records read again: exit $?: $(cat "$TMP/err5")"
+grep -qF '# budget: generic/001 wants 1500 s by its record' "$TMP/err5" ||
+	_fail "budget: a time recorded during the run was not read: $(cat "$TMP/err5")"
+[ "$(FSTESTS_RECORD=$TMP/c/rec.tsv long --list "$k")" = generic/001 ] ||
+	_fail "budget, records read again: left to do: $(FSTESTS_RECORD=$TMP/c/rec.tsv long --list "$k")"
 
 # What a failure left in the chunk's output directory, which the next boot
 # empties, is kept, and the record's reason points at the copy.
