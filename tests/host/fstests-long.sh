@@ -241,8 +241,12 @@ grep -qF '# budget: btrfs/002 wants 1100 s by its record' "$TMP/err4" || _fail "
 # this run's chunks, so generic/001 (2*600+300 > 1000 s) waits.
 mkdir -p "$TMP/c"
 head -n1 "$FSTESTS_RECORD" >"$TMP/c/other.tsv"
-sed "3i printf 'generic/001\\tpass\\t600\\tpass\\t590\\t\\t\\tfeedfeedfeed\\t0123456789ab\\t2026-12-01 10:00 UTC\\n' >>'$TMP/c/other.tsv'" \
-	"$stub" >"$stub.c"
+cat >"$stub.c" <<EOF
+#!/bin/bash
+[ "\$1" = --build ] ||
+	printf 'generic/001\tpass\t600\tpass\t590\t\t\tfeedfeedfeed\t0123456789ab\t2026-12-01 10:00 UTC\n' >>"$TMP/c/other.tsv"
+exec "$stub" "\$@"
+EOF
 chmod +x "$stub.c"
 : >"$TMP/pools"
 FSTESTS_RUN=$stub.c FSTESTS_CHUNK=3 FSTESTS_BUDGET=1000 FSTESTS_RECORD=$TMP/c/rec.tsv long "$k" >"$TMP/tap5" 2>"$TMP/err5" ||
