@@ -26,6 +26,7 @@ import ctypes
 import errno
 import fcntl
 import json
+import mmap
 import os
 import platform
 import select
@@ -44,12 +45,12 @@ SIZES = {
         rw_buf="8m", rw_direct="4m", seq="32m", rr_file=32, rr_secs=2,
         frag_blocks=2048, clones=2,            # 2048 extents
         bal_frag_blocks=1024, bal_data=24, load_blocks=256,
-        meta_files=150, meta_snaps=3),
+        meta_files=150, meta_snaps=3, rewrite_blocks=256),
     "full": dict(
         rw_buf="64m", rw_direct="32m", seq="256m", rr_file=128, rr_secs=10,
         frag_blocks=32768, clones=2,           # 32768 extents
         bal_frag_blocks=8192, bal_data=128, load_blocks=512,
-        meta_files=1000, meta_snaps=5),
+        meta_files=1000, meta_snaps=5, rewrite_blocks=1024),
 }
 
 # ioctl numbers (x86-64)
@@ -390,6 +391,69 @@ def w_balance_load(dev, fstype, S):
             ("dedupe-ops", counts["dedupe"][0] / t, "ops/s", ex)]
 
 
+def snap_loop(src, req, ack, res):
+    """Child process: for each byte read from REQ, write one to ACK and clone
+    SRC whole into a new file; at REQ's end write the count, and the error
+    that stopped it if any, to RES."""
+    n, err = 0, ""
+    try:
+        while os.read(req, 1):
+            os.write(ack, b"s")
+            clone(src, p(f"snap{n}"))
+            n += 1
+    except OSError as e:
+        err = f"snapshot {n}: {e}"
+    finally:
+        os.write(res, f"{n} {err}".encode())
+        os._exit(0)
+
+
+def w_snapshot_rewrite(dev, fstype, S):
+    """generic/166 without its process starts: one process rewrites a file
+    from its last 64 KiB block to its first with O_DIRECT; after each write
+    it asks another process for a snapshot (FICLONE of the whole file into a
+    new file) and writes the next block as soon as that one starts, so each
+    write but the first races a clone. Done when the last clone is."""
+    blocks, bs = S["rewrite_blocks"], 65536
+    write_file(p("file"), blocks * bs >> 20)
+    os.sync()
+    req_r, req_w = os.pipe()
+    ack_r, ack_w = os.pipe()
+    res_r, res_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        for fd in (req_w, ack_r, res_r):
+            os.close(fd)
+        snap_loop(p("file"), req_r, ack_w, res_w)
+    for fd in (req_r, ack_w, res_w):
+        os.close(fd)
+    buf = mmap.mmap(-1, bs)  # page aligned, as O_DIRECT wants
+    buf.write(b"c" * bs)
+    fd = os.open(p("file"), os.O_WRONLY | os.O_DIRECT)
+    t = time.perf_counter()
+    try:
+        for i in reversed(range(blocks)):
+            if os.pwrite(fd, buf, i * bs) != bs:
+                raise RuntimeError(f"short O_DIRECT write at block {i}")
+            os.write(req_w, b"x")
+            if not os.read(ack_r, 1):
+                break  # the child stopped: its error is in res_r
+    finally:
+        os.close(fd)
+        os.close(req_w)
+        with os.fdopen(res_r) as f:
+            snaps, _, err = f.read().partition(" ")
+        t = time.perf_counter() - t
+        os.waitpid(pid, 0)
+        os.close(ack_r)
+    if err:
+        raise RuntimeError(err)
+    snaps = int(snaps)
+    if snaps != blocks:
+        raise RuntimeError(f"{snaps} snapshots for {blocks} writes")
+    return [("rewrite", blocks / t, "blocks/s",
+             {"seconds": t, "blocks": blocks, "snapshots": snaps})]
+
 def w_metadata(dev, fstype, S):
     n, snaps = S["meta_files"], S["meta_snaps"]
     every = max(1, n // snaps)
@@ -425,6 +489,7 @@ WORKLOADS = [
     ("dedupe", "FIDEDUPERANGE of a fragmented file onto a copy, then sync", w_dedupe),
     ("balance", "full balance of a populated filesystem", w_balance),
     ("metadata", "small files with fsync, renames, unlinks, snapshots", w_metadata),
+    ("snapshot-rewrite", "FICLONE snapshots racing O_DIRECT rewrites", w_snapshot_rewrite),
     # last: the one most likely to take the guest kernel down
     ("balance-load", "full balance while clone and dedupe loops run", w_balance_load),
 ]
