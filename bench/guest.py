@@ -417,19 +417,19 @@ def w_snapshot_rewrite(dev, fstype, S):
     blocks, bs = S["rewrite_blocks"], 65536
     write_file(p("file"), blocks * bs >> 20)
     os.sync()
+    buf = mmap.mmap(-1, bs)  # page aligned, as O_DIRECT wants
+    buf.write(b"c" * bs)
+    fd = os.open(p("file"), os.O_WRONLY | os.O_DIRECT)
     req_r, req_w = os.pipe()
     ack_r, ack_w = os.pipe()
     res_r, res_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        for fd in (req_w, ack_r, res_r):
-            os.close(fd)
+        for f in (fd, req_w, ack_r, res_r):
+            os.close(f)
         snap_loop(p("file"), req_r, ack_w, res_w)
-    for fd in (req_r, ack_w, res_w):
-        os.close(fd)
-    buf = mmap.mmap(-1, bs)  # page aligned, as O_DIRECT wants
-    buf.write(b"c" * bs)
-    fd = os.open(p("file"), os.O_WRONLY | os.O_DIRECT)
+    for f in (req_r, ack_w, res_w):
+        os.close(f)
     t = time.perf_counter()
     try:
         for i in reversed(range(blocks)):
@@ -453,6 +453,7 @@ def w_snapshot_rewrite(dev, fstype, S):
         raise RuntimeError(f"{snaps} snapshots for {blocks} writes")
     return [("rewrite", blocks / t, "blocks/s",
              {"seconds": t, "blocks": blocks, "snapshots": snaps})]
+
 
 def w_metadata(dev, fstype, S):
     n, snaps = S["meta_files"], S["meta_snaps"]
