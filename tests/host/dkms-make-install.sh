@@ -10,30 +10,16 @@ _require_dkms_host
 
 # Kernels of the newest series lose their source (BTRFSX_SRCDIR without its
 # linux-source-X.Y), the others keep it.
-series_of() { [[ $1 =~ ^[0-9]+\.[0-9]+ ]] && echo "${BASH_REMATCH[0]}"; }
-hide=$(series_of "${DKMS_KERNELS[-1]}")
-keep=() lose=()
-for k in "${DKMS_KERNELS[@]}"; do
-	if [ "$(series_of "$k")" = "$hide" ]; then lose+=("$k"); else keep+=("$k"); fi
-done
-[ ${#keep[@]} -gt 0 ] || _skip "needs kernels of two series (have ${DKMS_KERNELS[*]})"
-srcdir=$DKMS_OUT/srcdir
-mkdir -p "$srcdir"
-for k in "${keep[@]}"; do
-	s=$(series_of "$k")
-	ln -sf "/usr/src/linux-source-$s.tar.xz" "$srcdir/"
-done
-# Only kernels whose source comes from /usr/src can be hidden this way.
-for k in "${lose[@]}"; do
-	[ -f "/lib/modules/$k/source/fs/btrfs/ctree.c" ] && _skip "$k has a full source tree in /lib/modules/$k/source"
-done
+_dkms_hide_newest ||
+	_skip "needs kernels of two series, the newest without a full source tree in /lib/modules/KVER/source (have ${DKMS_KERNELS[*]})"
+hide=$DKMS_HIDE srcdir=$DKMS_SRCDIR keep=("${DKMS_KEEP[@]}") lose=("${DKMS_LOSE[@]}")
 
 # No source at all: an error naming the packages, and nothing touched.
 mkdir -p "$DKMS_OUT/empty"
 BTRFSX_SRCDIR=$DKMS_OUT/empty make -s -C "$TOP" install >"$DKMS_OUT/install0.log" 2>&1 &&
 	_fail "make install without any source succeeded"
 for k in "${DKMS_KERNELS[@]}"; do
-	grep -qF "btrfsx: cannot build for $k: no btrfs source; install linux-source-$(series_of "$k")" \
+	grep -qF "btrfsx: cannot build for $k: no btrfs source; install linux-source-$(_dkms_series "$k")" \
 		"$DKMS_OUT/install0.log" || _fail "make install without any source: $(cat "$DKMS_OUT/install0.log")"
 done
 grep -q 'no installed kernel btrfsx can be built for' "$DKMS_OUT/install0.log" || _fail "no final error"
