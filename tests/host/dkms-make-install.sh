@@ -12,7 +12,6 @@ _require_dkms_host
 # linux-source-X.Y), the others keep it.
 _dkms_hide_newest ||
 	_skip "needs kernels of two series, the newest without a full source tree in /lib/modules/KVER/source (have ${DKMS_KERNELS[*]})"
-hide=$DKMS_HIDE srcdir=$DKMS_SRCDIR keep=("${DKMS_KEEP[@]}") lose=("${DKMS_LOSE[@]}")
 
 # No source at all: an error naming the packages, and nothing touched.
 mkdir -p "$DKMS_OUT/empty"
@@ -27,30 +26,26 @@ left=$(_dkms_leftovers)
 [ -z "$left" ] || _fail "make install without any source left: $left"
 sed 's/^/#   /' "$DKMS_OUT/install0.log"
 
-_dkms_log "make install BTRFSX_SRCDIR=${srcdir#"$TOP"/} (linux-source-$hide hidden)"
+_dkms_log "make install BTRFSX_SRCDIR=${DKMS_SRCDIR#"$TOP"/} (linux-source-$DKMS_HIDE hidden)"
 t0=$(date +%s)
-BTRFSX_SRCDIR=$srcdir make -s -C "$TOP" install >"$DKMS_OUT/install1.log" 2>&1
+BTRFSX_SRCDIR=$DKMS_SRCDIR make -s -C "$TOP" install >"$DKMS_OUT/install1.log" 2>&1
 rc=$?
 sed 's/^/#   /' "$DKMS_OUT/install1.log"
-[ $rc -eq 0 ] || _fail "make install failed (exit $rc) although ${keep[*]} can be built"
+[ $rc -eq 0 ] || _fail "make install failed (exit $rc) although ${DKMS_KEEP[*]} can be built"
 _dkms_log "make install: $(($(date +%s) - t0)) s"
-for k in "${keep[@]}"; do
+for k in "${DKMS_KEEP[@]}"; do
 	_dkms_installed "$k"
 done
-for k in "${lose[@]}"; do
-	grep -qF "btrfsx: cannot build for $k: no btrfs source; install linux-source-$hide" "$DKMS_OUT/install1.log" ||
-		_fail "no 'install linux-source-$hide' for $k"
-	! compgen -G "/lib/modules/$k/updates/dkms/btrfsx.ko*" >/dev/null || _fail "$k: installed without its source?"
-done
+_dkms_waits_for_source "$DKMS_OUT/install1.log"
 [ -d "/usr/src/btrfsx-$DKMS_VER" ] || _fail "no /usr/src/btrfsx-$DKMS_VER"
 diff -r <("$TOP/scripts/pkg/dkms-sources" "$TMP/src" && cd "$TMP/src" && find . | sort) \
 	<(cd "/usr/src/btrfsx-$DKMS_VER" && find . | sort) >/dev/null || _fail "/usr/src/btrfsx-$DKMS_VER is not the source set"
 
 # Idempotent: nothing to build the second time.
 t0=$(date +%s)
-BTRFSX_SRCDIR=$srcdir make -s -C "$TOP" install >"$DKMS_OUT/install2.log" 2>&1 ||
+BTRFSX_SRCDIR=$DKMS_SRCDIR make -s -C "$TOP" install >"$DKMS_OUT/install2.log" 2>&1 ||
 	_fail "second make install: $(tail -n 5 "$DKMS_OUT/install2.log")"
-for k in "${keep[@]}"; do
+for k in "${DKMS_KEEP[@]}"; do
 	grep -qF "btrfsx: $k: already installed" "$DKMS_OUT/install2.log" || _fail "second make install rebuilt $k"
 done
 [ $(($(date +%s) - t0)) -lt 60 ] || _fail "second make install took $(($(date +%s) - t0)) s"
